@@ -34,6 +34,28 @@ def _cmd_classify(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_corpus(args: argparse.Namespace) -> int:
+    from pipeline.corpus.build import build, make_splits
+    from pipeline.corpus.check import check_sources, label_table
+    from pipeline.corpus.sources import load_sources
+
+    reviews = load_sources(args.sources)
+    report = check_sources(reviews)
+    for w in report.warnings:
+        print(f"warning: {w}", file=sys.stderr)
+    for e in report.errors:
+        print(f"error: {e}", file=sys.stderr)
+    print(label_table(reviews, make_splits(reviews)))
+    if not report.ok:
+        print(f"{len(report.errors)} error(s) in {len(reviews)} sources", file=sys.stderr)
+        return 1
+    if args.action == "build":
+        result = build(reviews, pdfs=not args.no_pdfs)
+        print(f"wrote {result['passages']} passages from {result['reviews']} reviews; "
+              f"{len(result['samples'])} sample PDFs")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="cspr",
@@ -63,6 +85,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, metavar="PREDICTIONS.jsonl")
     p.add_argument("--model", metavar="DIR", help="model folder (default: models/default)")
     p.set_defaults(func=_cmd_classify)
+
+    p = sub.add_parser(
+        "corpus", help="check or rebuild the labelled corpus",
+        description="check: validate review sources (schema, labels, empty, duplicate and "
+        "near-duplicate paragraphs) and print label counts per split; exits 1 on any error. "
+        "build: check, then regenerate corpus/labelled/passages.jsonl, corpus/splits.json "
+        "and the sample PDFs in corpus/samples/.")
+    p.add_argument("action", choices=["check", "build"])
+    p.add_argument("--sources", metavar="DIR", help="sources folder (default: corpus/sources)")
+    p.add_argument("--no-pdfs", action="store_true", help="build: skip rendering sample PDFs")
+    p.set_defaults(func=_cmd_corpus)
     return parser
 
 

@@ -1,0 +1,86 @@
+"""The command-line contract of issue 2: names and fields later work builds on."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from pipeline.cli import build_parser, main
+from pipeline.records import LABELS
+
+from .conftest import ROOT, SAMPLES
+
+PASSAGE_FIELDS = {"doc_id", "passage_id", "source", "page", "para_no", "section", "text",
+                  "labels", "scores", "evidence", "model"}
+DOCUMENT_FIELDS = {"doc_id", "source", "sha256", "pages", "passages", "status", "label_counts"}
+
+
+def _jsonl(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+def test_run_writes_the_four_files_with_contract_fields(sample_run: Path) -> None:
+    passages = _jsonl(sample_run / "passages.jsonl")
+    documents = _jsonl(sample_run / "documents.jsonl")
+    assert _jsonl(sample_run / "errors.jsonl") == []
+    manifest = json.loads((sample_run / "manifest.json").read_text())
+    pdfs = sorted(SAMPLES.glob("*.pdf"))
+    assert len(documents) == len(pdfs) >= 3
+    assert {d["status"] for d in documents} == {"ok"}
+    for d in documents:
+        assert DOCUMENT_FIELDS <= d.keys()
+        assert len(d["sha256"]) == 64 and d["pages"] > 1 and d["passages"] > 10
+    assert len(passages) == sum(d["passages"] for d in documents)
+    for p in passages:
+        assert PASSAGE_FIELDS <= p.keys()
+        assert set(p["labels"]) <= set(LABELS)
+        assert set(p["scores"]) == set(LABELS)
+        assert p["page"] >= 1 and p["text"].strip()
+        for ev in p["evidence"]:
+            assert p["text"][ev["start"]:ev["end"]] == ev["text"]
+    assert manifest["counts"]["passages"] == len(passages)
+    assert manifest["model"]["model_id"] == passages[0]["model"]
+    assert "scikit-learn" in manifest["versions"]
+
+
+def test_labels_follow_the_text_not_the_file(sample_run: Path) -> None:
+    passages = _jsonl(sample_run / "passages.jsonl")
+    coded = [p for p in passages if p["labels"]]
+    assert coded and len(coded) < len(passages), "a real coder labels some passages, not all"
+
+
+@pytest.mark.parametrize("command", [[], ["run"], ["classify"], ["corpus"]])
+def test_every_command_explains_itself(command: list[str], capsys) -> None:
+    with pytest.raises(SystemExit) as exc:
+        build_parser().parse_args([*command, "--help"])
+    assert exc.value.code == 0
+    out = capsys.readouterr().out
+    assert "usage: cspr" in out and len(out) > 200
+
+
+def test_classify_keeps_records_and_order(tmp_path: Path) -> None:
+    src = tmp_path / "in.jsonl"
+    rows = [
+        {"text": "She told the school nurse she had been cutting her arms.", "doc_id": "a", "k": 1},
+        {"text": "The meeting was held in the library on a Tuesday.", "doc_id": "a", "k": 2},
+    ]
+    src.write_text("\n".join(json.dumps(r) for r in rows) + "\n")
+    out = tmp_path / "out.jsonl"
+    assert main(["classify", str(src), "--out", str(out)]) == 0
+    got = _jsonl(out)
+    assert [g["k"] for g in got] == [1, 2]
+    assert "child_mental_health" in got[0]["labels"]
+    assert got[1]["labels"] == []
+
+
+def test_tampered_model_is_refused(tmp_path: Path, capsys) -> None:
+    model = tmp_path / "model"
+    shutil.copytree(ROOT / "models" / "default", model)
+    with open(model / "model.joblib", "ab") as fh:
+        fh.write(b"\0")
+    code = main(["run", str(SAMPLES), "--out", str(tmp_path / "o"), "--model", str(model)])
+    assert code == 2
+    assert "does not match the card" in capsys.readouterr().err
