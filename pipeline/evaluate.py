@@ -1,0 +1,74 @@
+"""Metrics for multi-label coding: per-label P/R/F1, macro-F1, Cohen's kappa, reliability."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from pipeline.records import LABELS
+
+
+def cohen_kappa(a: np.ndarray, b: np.ndarray) -> float:
+    """Kappa for two binary codings of the same passages (1.0 when both are constant and equal)."""
+    a, b = np.asarray(a, dtype=bool), np.asarray(b, dtype=bool)
+    n = len(a)
+    if n == 0:
+        return float("nan")
+    po = float(np.mean(a == b))
+    pe = float(np.mean(a) * np.mean(b) + np.mean(~a) * np.mean(~b))
+    return 1.0 if pe == 1.0 else (po - pe) / (1 - pe)
+
+
+def label_metrics(y_true: np.ndarray, y_pred: np.ndarray) -> dict[str, dict[str, float]]:
+    y_true, y_pred = np.asarray(y_true, dtype=bool), np.asarray(y_pred, dtype=bool)
+    out: dict[str, dict[str, float]] = {}
+    for j, label in enumerate(LABELS):
+        t, p = y_true[:, j], y_pred[:, j]
+        tp = int(np.sum(t & p))
+        fp = int(np.sum(~t & p))
+        fn = int(np.sum(t & ~p))
+        prec = tp / (tp + fp) if tp + fp else 0.0
+        rec = tp / (tp + fn) if tp + fn else 0.0
+        f1 = 2 * prec * rec / (prec + rec) if prec + rec else 0.0
+        out[label] = {"precision": round(prec, 4), "recall": round(rec, 4), "f1": round(f1, 4),
+                      "kappa": round(cohen_kappa(t, p), 4), "support": int(t.sum()),
+                      "predicted": int(p.sum())}
+    return out
+
+
+def summarise(y_true: np.ndarray, y_pred: np.ndarray) -> dict:
+    per = label_metrics(y_true, y_pred)
+    return {"labels": per, "macro_f1": round(float(np.mean([m["f1"] for m in per.values()])), 4),
+            "n_passages": int(len(y_true))}
+
+
+def reliability(y_true: np.ndarray, scores: np.ndarray, bins: int = 10) -> dict:
+    """Expected calibration error and the reliability table, all labels pooled."""
+    t = np.asarray(y_true, dtype=float).ravel()
+    s = np.asarray(scores, dtype=float).ravel()
+    edges = np.linspace(0, 1, bins + 1)
+    table, ece = [], 0.0
+    for lo, hi in zip(edges[:-1], edges[1:], strict=True):
+        mask = (s >= lo) & ((s < hi) if hi < 1 else (s <= hi))
+        if not mask.any():
+            continue
+        conf, acc = float(s[mask].mean()), float(t[mask].mean())
+        ece += mask.mean() * abs(conf - acc)
+        table.append({"bin": [round(lo, 2), round(hi, 2)], "n": int(mask.sum()),
+                      "mean_score": round(conf, 3), "positive_rate": round(acc, 3)})
+    return {"ece": round(float(ece), 4), "table": table}
+
+
+def format_report(result: dict, title: str = "") -> str:
+    lines = [title] if title else []
+    lines.append(f"{'label':<24}{'prec':>7}{'rec':>7}{'f1':>7}{'kappa':>7}{'support':>9}")
+    for label, m in result["labels"].items():
+        lines.append(f"{label:<24}{m['precision']:>7.3f}{m['recall']:>7.3f}{m['f1']:>7.3f}"
+                     f"{m['kappa']:>7.3f}{m['support']:>9}")
+    lines.append(f"{'macro-F1':<24}{result['macro_f1']:>21.3f}   (n={result['n_passages']})")
+    return "\n".join(lines)
+
+
+def matrix(labels: Sequence[Sequence[str]]) -> np.ndarray:
+    return np.array([[int(lab in row) for lab in LABELS] for row in labels], dtype=int)

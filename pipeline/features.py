@@ -1,0 +1,81 @@
+"""Codebook lexicon and review-context features for one passage.
+
+TF-IDF n-grams know words but not whose mental health a sentence is about, nor how
+old the review's child is. These features add both: concept counts, whether a
+sentence naming a condition also names a parent or the child, and the review's age
+band, with the interactions the codebook's rules turn on.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+
+import numpy as np
+
+from pipeline.lexicon import CONCEPTS, patterns
+from pipeline.records import AGE_BANDS, ReviewContext
+
+SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z\"“‘'(])")
+
+FEATURE_NAMES: tuple[str, ...] = (
+    *(f"lex:{c}" for c in CONCEPTS),
+    "mh:with_parent_only", "mh:with_child_only", "mh:with_both", "mh:with_neither",
+    *(f"band:{b}" for b in (*AGE_BANDS, "unknown")),
+    "mh_parent×under_5", "mh_parent×older", "mh_child×older", "mh_child×under_5",
+    "adult_service×under_5", "young_child×mh", "mo_cue×not_forward", "len:log_words",
+)
+
+
+def _sentences(text: str) -> list[str]:
+    return SENTENCE_END.split(text)
+
+
+def passage_features(text: str, context: ReviewContext,
+                     name_re: re.Pattern[str] | None) -> list[float]:
+    pats = patterns()
+    counts = {c: len(pats[c].findall(text)) for c in CONCEPTS}
+    parent_only = child_only = both = neither = 0
+    if counts["mh_condition"]:
+        for sent in _sentences(text):
+            if not pats["mh_condition"].search(sent):
+                continue
+            parent = bool(pats["parent_role"].search(sent))
+            child = bool(pats["child_ref"].search(sent)) or bool(name_re and name_re.search(sent))
+            parent_only += parent and not child
+            child_only += child and not parent
+            both += parent and child
+            neither += not parent and not child
+    band = context.age_band
+    under5 = float(band == "under_5")
+    older = float(band in ("5_to_10", "11_to_17"))
+    mh_parent = parent_only + both * 0.5 + counts["adult_mh_service"]
+    mh_child = child_only + both * 0.5 + counts["child_mh_service"]
+    logc = {c: math.log1p(v) for c, v in counts.items()}
+    return [
+        *(logc[c] for c in CONCEPTS),
+        math.log1p(parent_only), math.log1p(child_only), math.log1p(both), math.log1p(neither),
+        *(float(band == b) for b in AGE_BANDS), float(band is None),
+        math.log1p(mh_parent) * under5, math.log1p(mh_parent) * older,
+        math.log1p(mh_child) * older, math.log1p(mh_child) * under5,
+        logc["adult_mh_service"] * under5, logc["young_child"] * logc["mh_condition"],
+        logc["mo_cue"] * float(counts["forward_looking"] == 0),
+        math.log1p(len(text.split())) / 5.0,
+    ]
+
+
+def name_pattern(context: ReviewContext) -> re.Pattern[str] | None:
+    names = [n for n in context.child_names if len(n) > 1]
+    return re.compile(r"\b(?:" + "|".join(map(re.escape, names)) + r")\b") if names else None
+
+
+def feature_matrix(texts: Sequence[str], contexts: Sequence[ReviewContext]) -> np.ndarray:
+    cache: dict[int, re.Pattern[str] | None] = {}
+    rows = []
+    for text, ctx in zip(texts, contexts, strict=True):
+        key = id(ctx)
+        if key not in cache:
+            cache[key] = name_pattern(ctx)
+        rows.append(passage_features(text, ctx, cache[key]))
+    return np.asarray(rows, dtype=np.float64).reshape(len(texts), len(FEATURE_NAMES))

@@ -1,0 +1,270 @@
+"""``ThemeModel``: the four codebook labels for passages, read in the context of their review.
+
+Design, in short (the model card has the measured reasons):
+- word and character n-gram TF-IDF plus codebook lexicon/context features
+  (``features.py``), one logistic regression per label;
+- ``preschool_parental_mh`` is the product of a parental-mental-health head and a gate
+  on the review's child being under five, detected from the whole review
+  (``context.py``), because the codebook defines it that way;
+- one decision threshold per label, chosen on out-of-fold predictions over the
+  training reviews (grouped by review), never on test data;
+- evidence spans from the codebook lexicon, explanations from the linear terms that
+  contributed most, and a "check" flag for scores close to their threshold.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import sparse
+from sklearn.base import clone
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import GroupKFold
+from sklearn.preprocessing import MaxAbsScaler
+
+from pipeline.context import review_context
+from pipeline.features import FEATURE_NAMES, feature_matrix
+from pipeline.lexicon import patterns
+from pipeline.records import LABELS, Evidence, Prediction, ReviewContext
+
+PRESCHOOL = LABELS.index("preschool_parental_mh")
+CHILD_MH = LABELS.index("child_mental_health")
+EVIDENCE_CONCEPTS = {
+    "child_mental_health": ("mh_condition", "child_mh_service"),
+    "preschool_parental_mh": ("mh_condition", "adult_mh_service"),
+    "extrafamilial_harm": ("efh",),
+    "missed_opportunity": ("mo_cue",),
+}
+NO_CUE_FLAG = "missed_opportunity_without_cue"
+
+
+@dataclass(frozen=True)
+class _Vectors:
+    X: sparse.csr_matrix
+    bands: np.ndarray  # age band per row ("" when unknown)
+
+
+class ThemeModel:
+    """Multi-label passage classifier with review context (scikit-learn conventions).
+
+    Parameters
+    ----------
+    C : inverse regularisation strength of each logistic regression.
+    char_ngrams : add character 2-5-gram TF-IDF (robust to glued words and typos).
+    lexicon : add codebook lexicon and review-context features.
+    gate_preschool : derive ``preschool_parental_mh`` from the review's age band.
+    threshold_folds : grouped folds for out-of-fold threshold tuning.
+    check_margin : scores within this distance of a threshold are flagged for review.
+    """
+
+    model_id = "theme-model"
+
+    def __init__(self, C: float = 8.0, char_ngrams: bool = True, lexicon: bool = True,
+                 gate_preschool: bool = True, class_weight: str | None = "balanced",
+                 threshold_folds: int = 5, check_margin: float = 0.1,
+                 max_features: int = 60000) -> None:
+        self.C = C
+        self.char_ngrams = char_ngrams
+        self.lexicon = lexicon
+        self.gate_preschool = gate_preschool
+        self.class_weight = class_weight
+        self.threshold_folds = threshold_folds
+        self.check_margin = check_margin
+        self.max_features = max_features
+
+    def get_params(self, deep: bool = False) -> dict:
+        return {k: getattr(self, k) for k in (
+            "C", "char_ngrams", "lexicon", "gate_preschool", "class_weight",
+            "threshold_folds", "check_margin", "max_features")}
+
+    # ----------------------------------------------------------------- context
+    @staticmethod
+    def contexts(texts: Sequence[str], doc_ids: Sequence[str]) -> list[ReviewContext]:
+        """One context per passage, computed once per review from all its passages."""
+        by_doc: dict[str, list[str]] = {}
+        for text, doc in zip(texts, doc_ids, strict=True):
+            by_doc.setdefault(doc, []).append(text)
+        ctx = {doc: review_context(ts) for doc, ts in by_doc.items()}
+        return [ctx[doc] for doc in doc_ids]
+
+    # --------------------------------------------------------------- features
+    def _vectorize(self, texts: Sequence[str], contexts: Sequence[ReviewContext],
+                   fit: bool) -> _Vectors:
+        if fit:
+            self.word_ = TfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True,
+                                         max_features=self.max_features, strip_accents="unicode")
+            self.char_ = (TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), min_df=3,
+                                          sublinear_tf=True, max_features=self.max_features)
+                          if self.char_ngrams else None)
+            self.scaler_ = MaxAbsScaler() if self.lexicon else None
+        blocks = [self.word_.fit_transform(texts) if fit else self.word_.transform(texts)]
+        if self.char_ is not None:
+            blocks.append(self.char_.fit_transform(texts) if fit else self.char_.transform(texts))
+        if self.scaler_ is not None:
+            dense = feature_matrix(texts, contexts)
+            dense = self.scaler_.fit_transform(dense) if fit else self.scaler_.transform(dense)
+            blocks.append(sparse.csr_matrix(dense))
+        X = sparse.hstack(blocks, format="csr")
+        bands = np.array([c.age_band or "" for c in contexts])
+        return _Vectors(X, bands)
+
+    def _feature_names(self) -> np.ndarray:
+        names = [f'"{t}"' for t in self.word_.get_feature_names_out()]
+        if self.char_ is not None:
+            names += [f"chars:'{t}'" for t in self.char_.get_feature_names_out()]
+        if self.scaler_ is not None:
+            names += list(FEATURE_NAMES)
+        return np.array(names, dtype=object)
+
+    # ------------------------------------------------------------------- fit
+    def _head_rows(self, y: np.ndarray, bands: np.ndarray, j: int) -> np.ndarray:
+        """Rows a label's head learns from.
+
+        The preschool head learns 'is this about a parent's mental health' from reviews
+        of under-fives (where that is what the label marks), plus the child-mental-health
+        passages of older children's reviews as negatives: whose mental health it is.
+        """
+        if j == PRESCHOOL and self.gate_preschool:
+            return (bands == "under_5") | ((bands != "under_5") & (y[:, CHILD_MH] == 1))
+        return np.ones(len(y), dtype=bool)
+
+    def _fit_heads(self, vec: _Vectors, y: np.ndarray) -> list[LogisticRegression | float]:
+        heads: list[LogisticRegression | float] = []
+        for j in range(len(LABELS)):
+            rows = self._head_rows(y, vec.bands, j)
+            target = y[rows, j]
+            if target.min() == target.max():  # a label with one class: a constant
+                heads.append(float(target[0]) if len(target) else 0.0)
+                continue
+            clf = LogisticRegression(C=self.C, class_weight=self.class_weight, max_iter=2000,
+                                     solver="liblinear")
+            heads.append(clf.fit(vec.X[rows], target))
+        return heads
+
+    def _gate(self, bands: np.ndarray) -> np.ndarray:
+        gate = np.where(bands == "under_5", 1.0, 0.0)
+        return np.where(bands == "", self.prior_under5_, gate)
+
+    def _proba(self, vec: _Vectors, heads) -> np.ndarray:
+        out = np.zeros((vec.X.shape[0], len(LABELS)))
+        for j, head in enumerate(heads):
+            out[:, j] = head if isinstance(head, float) else head.predict_proba(vec.X)[:, 1]
+        if self.gate_preschool:
+            out[:, PRESCHOOL] *= self._gate(vec.bands)
+        return out
+
+    def fit(self, texts: Sequence[str], y: np.ndarray, doc_ids: Sequence[str]) -> ThemeModel:
+        texts, y = list(texts), np.asarray(y, dtype=int)
+        doc_ids = [str(d) for d in doc_ids]
+        contexts = self.contexts(texts, doc_ids)
+        bands = np.array([c.age_band or "" for c in contexts])
+        doc_band = {d: b for d, b in zip(doc_ids, bands, strict=True)}
+        self.prior_under5_ = float(np.mean([b == "under_5" for b in doc_band.values()]))
+        self.thresholds_ = self._tune_thresholds(texts, y, doc_ids, contexts)
+        vec = self._vectorize(texts, contexts, fit=True)
+        self.heads_ = self._fit_heads(vec, y)
+        self.feature_names_ = self._feature_names()
+        self.n_train_ = len(texts)
+        return self
+
+    def _tune_thresholds(self, texts: list[str], y: np.ndarray, doc_ids: list[str],
+                         contexts: list[ReviewContext]) -> np.ndarray:
+        """Per-label F1-optimal thresholds on out-of-fold scores, folds grouped by review."""
+        groups = np.array(doc_ids)
+        n_folds = min(self.threshold_folds, len(set(doc_ids)))
+        if n_folds < 2:
+            return np.full(len(LABELS), 0.5)
+        oof = np.zeros(y.shape, dtype=float)
+        for train, test in GroupKFold(n_splits=n_folds).split(texts, y, groups):
+            fold = clone(self)
+            fold.prior_under5_ = self.prior_under5_
+            vec = fold._vectorize([texts[i] for i in train], [contexts[i] for i in train], True)
+            heads = fold._fit_heads(vec, y[train])
+            tvec = fold._vectorize([texts[i] for i in test], [contexts[i] for i in test], False)
+            oof[test] = fold._proba(tvec, heads)
+        self.oof_scores_ = oof
+        return np.array([best_threshold(y[:, j], oof[:, j]) for j in range(len(LABELS))])
+
+    # --------------------------------------------------------------- predict
+    def _prepare(self, texts: Sequence[str], doc_ids: Sequence[str] | None) -> _Vectors:
+        texts = list(texts)
+        doc_ids = [str(d) for d in doc_ids] if doc_ids is not None else [""] * len(texts)
+        return self._vectorize(texts, self.contexts(texts, doc_ids), fit=False)
+
+    def predict_proba(self, texts: Sequence[str], doc_ids: Sequence[str] | None = None
+                      ) -> np.ndarray:
+        return self._proba(self._prepare(texts, doc_ids), self.heads_)
+
+    def predict(self, texts: Sequence[str], doc_ids: Sequence[str] | None = None) -> np.ndarray:
+        return self.predict_proba(texts, doc_ids) >= self.thresholds_
+
+    def code(self, texts: Sequence[str], doc_ids: Sequence[str] | None = None,
+             explain: int = 3) -> list[Prediction]:
+        """Labels, scores, evidence spans, explanations and review flags per passage."""
+        texts = list(texts)
+        vec = self._prepare(texts, doc_ids)
+        proba = self._proba(vec, self.heads_)
+        decided = proba >= self.thresholds_
+        near = np.abs(proba - self.thresholds_) < self.check_margin
+        explanations = self._explain(vec.X, decided, explain)
+        pats = patterns()
+        out = []
+        for i, text in enumerate(texts):
+            labels = [LABELS[j] for j in range(len(LABELS)) if decided[i, j]]
+            evidence = []
+            for label in labels:
+                for concept in EVIDENCE_CONCEPTS[label]:
+                    evidence += [Evidence(label, m.start(), m.end(), m.group(0))
+                                 for m in pats[concept].finditer(text)]
+            flags = []
+            if "missed_opportunity" in labels and not any(
+                    e.label == "missed_opportunity" for e in evidence):
+                flags.append(NO_CUE_FLAG)
+            out.append(Prediction(
+                labels=labels,
+                scores={label: float(proba[i, j]) for j, label in enumerate(LABELS)},
+                evidence=sorted(set(evidence), key=lambda e: (e.start, e.label)),
+                explanations=explanations.get(i, {}),
+                check=[LABELS[j] for j in range(len(LABELS)) if near[i, j]],
+                flags=flags,
+            ))
+        return out
+
+    def _explain(self, X: sparse.csr_matrix, decided: np.ndarray, k: int
+                 ) -> dict[int, dict[str, list[str]]]:
+        """The k features with the largest positive contribution to each label given."""
+        out: dict[int, dict[str, list[str]]] = {}
+        if k <= 0:
+            return out
+        for j, head in enumerate(self.heads_):
+            rows = np.flatnonzero(decided[:, j])
+            if isinstance(head, float) or not len(rows):
+                continue
+            contrib = X[rows].multiply(head.coef_[0]).tocsr()
+            for r, i in enumerate(rows):
+                lo, hi = contrib.indptr[r], contrib.indptr[r + 1]
+                data, idx = contrib.data[lo:hi], contrib.indices[lo:hi]
+                top = np.argsort(-data)[:k]
+                terms = [str(self.feature_names_[idx[t]]) for t in top if data[t] > 0]
+                if j == PRESCHOOL and self.gate_preschool:
+                    terms.append("review child under 5")
+                out.setdefault(int(i), {})[LABELS[j]] = terms
+        return out
+
+
+def best_threshold(y: np.ndarray, scores: np.ndarray) -> float:
+    """The threshold maximising F1 (ties: the one nearest 0.5)."""
+    grid = np.round(np.arange(0.05, 0.951, 0.01), 2)
+    if y.sum() == 0:
+        return 0.5
+    best, best_f1 = 0.5, -1.0
+    for t in grid:
+        pred = scores >= t
+        tp = float(np.sum(pred & (y == 1)))
+        f1 = 2 * tp / (pred.sum() + y.sum()) if (pred.sum() + y.sum()) else 0.0
+        if f1 > best_f1 + 1e-9 or (abs(f1 - best_f1) <= 1e-9 and abs(t - 0.5) < abs(best - 0.5)):
+            best, best_f1 = float(t), f1
+    return best
