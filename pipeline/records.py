@@ -32,6 +32,8 @@ class Line:
     bottom: float
     size: float
     bold: bool = False
+    baseline: float = 0.0  # y of the text baseline (top-left origin); 0 when unknown
+    marks: tuple[tuple[int, int], ...] = ()  # superscript spans in ``text`` (footnote marks)
 
 
 @dataclass(slots=True)
@@ -40,10 +42,16 @@ class Page:
     width: float
     height: float
     lines: list[Line] = field(default_factory=list)
+    has_images: bool = False  # drawn images on a page without text suggest a scan
 
     @property
     def has_text(self) -> bool:
         return any(line.text.strip() for line in self.lines)
+
+    @property
+    def text(self) -> str:
+        """The text ``Passage.char_start``/``char_end`` index: lines joined by newlines."""
+        return "\n".join(line.text for line in self.lines)
 
 
 @dataclass(slots=True)
@@ -54,6 +62,12 @@ class Document:
     pages: list[Page]
     title: str | None = None
     engine: str = ""
+    pages_without_text: list[int] = field(default_factory=list)  # 1-based, drawn but no text
+
+    @property
+    def text_layer(self) -> str:
+        """``"full"``, or ``"partial"`` when some drawn pages have no text (scans; OCR needed)."""
+        return "partial" if self.pages_without_text else "full"
 
 
 @dataclass(slots=True)
@@ -70,6 +84,10 @@ class Passage:
     source: str | None = None
     page_end: int | None = None
     sentences: list[tuple[int, int]] = field(default_factory=list)
+    # offsets of the passage's first character in ``Page.text`` of ``page`` and of its
+    # end (exclusive) in ``Page.text`` of ``page_end``
+    char_start: int | None = None
+    char_end: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
