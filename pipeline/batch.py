@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline import __version__
+from pipeline.context import review_context
 from pipeline.extract import ExtractionError, extract
 from pipeline.io import write_json, write_jsonl
 from pipeline.records import LABELS, SCHEMA_VERSION, RunError
@@ -54,7 +55,9 @@ def process_document(path: Path, model: Any) -> tuple[dict, list[dict]]:
     doc = extract(path)
     doc.doc_id = make_doc_id(path, doc.sha256)
     passages = segment(doc)
-    preds = model.code([p.text for p in passages], [p.doc_id for p in passages])
+    texts = [p.text for p in passages]
+    context = review_context(texts, doc.title)
+    preds = model.code(texts, [p.doc_id for p in passages], [context] * len(texts))
     records = []
     counts: Counter[str] = Counter()
     for p, pred in zip(passages, preds, strict=True):
@@ -71,6 +74,7 @@ def process_document(path: Path, model: Any) -> tuple[dict, list[dict]]:
         "passages": len(records),
         "status": "ok",
         "label_counts": {label: counts.get(label, 0) for label in LABELS},
+        **context.to_dict(),
     }
     return document, records
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -56,6 +57,54 @@ def _cmd_corpus(args: argparse.Namespace) -> int:
     return 0
 
 
+def _split(passages: list, name: str | None) -> list:
+    return [p for p in passages if name is None or p.meta.get("split") == name]
+
+
+def _cmd_train(args: argparse.Namespace) -> int:
+    from pipeline.formats import read_labelled
+    from pipeline.train import CORPUS_PASSAGES, train_and_save
+
+    seed = read_labelled(CORPUS_PASSAGES)[1]
+    train, sources = [], []
+    for path in args.data:
+        fmt, passages = read_labelled(path)
+        print(f"{path}: {len(passages)} labelled passages ({fmt})")
+        train += passages
+        sources.append(str(path))
+    if not args.no_base:
+        train = _split(seed, "train") + train
+        sources.insert(0, "corpus/labelled/passages.jsonl [train split]")
+    if not train:
+        raise ValueError("no training data: give DATA files, or drop --no-base")
+    test = _split(seed, "test") if args.test_split else []
+    card = train_and_save(train, args.out, test=test, sources=sources, cv=not args.no_cv)
+    from pipeline.evaluate import format_report
+
+    for name, result in card["metrics"].items():
+        print(format_report(result, f"\n{name}"))
+    print(f"\nmodel written to {args.out} (model_id {card['model_id']})")
+    return 0
+
+
+def _cmd_evaluate(args: argparse.Namespace) -> int:
+    from pipeline.evaluate import format_report
+    from pipeline.formats import read_labelled
+    from pipeline.keywords import KeywordCoder
+    from pipeline.store import load_model
+    from pipeline.train import evaluate_on
+
+    _fmt, gold = read_labelled(args.gold)
+    model = KeywordCoder() if args.keyword else load_model(args.model)[0]
+    result = evaluate_on(model, gold)
+    if args.json:
+        print(json.dumps({"model": model.model_id, "gold": str(args.gold), **result}, indent=2))
+    else:
+        print(format_report(result, f"{model.model_id} on {args.gold}"))
+        print(f"calibration: expected calibration error {result['reliability']['ece']:.3f}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="cspr",
@@ -85,6 +134,31 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, metavar="PREDICTIONS.jsonl")
     p.add_argument("--model", metavar="DIR", help="model folder (default: models/default)")
     p.set_defaults(func=_cmd_classify)
+
+    p = sub.add_parser(
+        "train", help="train a model from labelled passages",
+        description="Train a model and write MODEL_DIR (model.joblib + card.json with metrics, "
+        "thresholds, data hash and artefact sha256). DATA files are codebook JSONL. By default "
+        "the seed corpus's train split is added to DATA (--no-base: DATA alone). Prints grouped "
+        "cross-validation metrics (folds by review) for the model and the keyword coder.")
+    p.add_argument("data", nargs="*", metavar="DATA", help="labelled passage files")
+    p.add_argument("--out", required=True, metavar="MODEL_DIR")
+    p.add_argument("--no-base", action="store_true", help="do not add the seed corpus")
+    p.add_argument("--test-split", action="store_true",
+                   help="also score the seed corpus's held-out test split (reviews and house "
+                   "styles never trained on) and record it in the card")
+    p.add_argument("--no-cv", action="store_true", help="skip cross-validation (faster)")
+    p.set_defaults(func=_cmd_train)
+
+    p = sub.add_parser(
+        "evaluate", help="score a model against gold labels",
+        description="Per-label precision, recall, F1 and Cohen's kappa (model vs gold), "
+        "macro-F1 and calibration error, on a codebook JSONL file of gold passages.")
+    p.add_argument("gold", metavar="GOLD.jsonl")
+    p.add_argument("--model", metavar="DIR", help="model folder (default: models/default)")
+    p.add_argument("--keyword", action="store_true", help="score the keyword coder instead")
+    p.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    p.set_defaults(func=_cmd_evaluate)
 
     p = sub.add_parser(
         "corpus", help="check or rebuild the labelled corpus",

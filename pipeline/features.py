@@ -14,10 +14,10 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from pipeline.lexicon import CONCEPTS, patterns
+from pipeline.lexicon import CONCEPTS, lowered
 from pipeline.records import AGE_BANDS, ReviewContext
 
-SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z\"“‘'(])")
+SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 
 FEATURE_NAMES: tuple[str, ...] = (
     *(f"lex:{c}" for c in CONCEPTS),
@@ -34,7 +34,8 @@ def _sentences(text: str) -> list[str]:
 
 def passage_features(text: str, context: ReviewContext,
                      name_re: re.Pattern[str] | None) -> list[float]:
-    pats = patterns()
+    pats = lowered()
+    text = text.lower()
     counts = {c: len(pats[c].findall(text)) for c in CONCEPTS}
     parent_only = child_only = both = neither = 0
     if counts["mh_condition"]:
@@ -67,7 +68,8 @@ def passage_features(text: str, context: ReviewContext,
 
 def name_pattern(context: ReviewContext) -> re.Pattern[str] | None:
     names = [n for n in context.child_names if len(n) > 1]
-    return re.compile(r"\b(?:" + "|".join(map(re.escape, names)) + r")\b") if names else None
+    pattern = r"\b(?:" + "|".join(re.escape(n.lower()) for n in names) + r")\b"
+    return re.compile(pattern) if names else None
 
 
 def feature_matrix(texts: Sequence[str], contexts: Sequence[ReviewContext]) -> np.ndarray:

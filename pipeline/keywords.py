@@ -59,18 +59,20 @@ class KeywordCoder:
     def fit(self, texts: Sequence[str], y: np.ndarray, doc_ids: Sequence[str] | None = None):
         return self
 
-    def predict_proba(self, texts: Sequence[str],
-                      doc_ids: Sequence[str] | None = None) -> np.ndarray:
+    def predict_proba(self, texts: Sequence[str], doc_ids: Sequence[str] | None = None,
+                      contexts: object = None) -> np.ndarray:
         out = np.zeros((len(texts), len(LABELS)))
         for j, label in enumerate(LABELS):
             pat = self._patterns[label]
             out[:, j] = [1.0 if pat.search(t) else 0.0 for t in texts]
         return out
 
-    def predict(self, texts: Sequence[str], doc_ids: Sequence[str] | None = None) -> np.ndarray:
+    def predict(self, texts: Sequence[str], doc_ids: Sequence[str] | None = None,
+                contexts: object = None) -> np.ndarray:
         return self.predict_proba(texts, doc_ids) >= 0.5
 
-    def code(self, texts: Sequence[str], doc_ids: Sequence[str] | None = None) -> list[Prediction]:
+    def code(self, texts: Sequence[str], doc_ids: Sequence[str] | None = None,
+             contexts: object = None) -> list[Prediction]:
         preds = []
         for text in texts:
             labels, scores, evidence = [], {}, []

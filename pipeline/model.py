@@ -62,7 +62,7 @@ class ThemeModel:
 
     model_id = "theme-model"
 
-    def __init__(self, C: float = 8.0, char_ngrams: bool = True, lexicon: bool = True,
+    def __init__(self, C: float = 8.0, char_ngrams: bool = False, lexicon: bool = True,
                  gate_preschool: bool = True, class_weight: str | None = "balanced",
                  threshold_folds: int = 5, check_margin: float = 0.1,
                  max_features: int = 60000) -> None:
@@ -189,23 +189,33 @@ class ThemeModel:
         return np.array([best_threshold(y[:, j], oof[:, j]) for j in range(len(LABELS))])
 
     # --------------------------------------------------------------- predict
-    def _prepare(self, texts: Sequence[str], doc_ids: Sequence[str] | None) -> _Vectors:
+    def _prepare(self, texts: Sequence[str], doc_ids: Sequence[str] | None,
+                 contexts: Sequence[ReviewContext] | None = None) -> _Vectors:
         texts = list(texts)
-        doc_ids = [str(d) for d in doc_ids] if doc_ids is not None else [""] * len(texts)
-        return self._vectorize(texts, self.contexts(texts, doc_ids), fit=False)
+        if contexts is None:
+            doc_ids = [str(d) for d in doc_ids] if doc_ids is not None else [""] * len(texts)
+            contexts = self.contexts(texts, doc_ids)
+        return self._vectorize(texts, contexts, fit=False)
 
-    def predict_proba(self, texts: Sequence[str], doc_ids: Sequence[str] | None = None
-                      ) -> np.ndarray:
-        return self._proba(self._prepare(texts, doc_ids), self.heads_)
+    def predict_proba(self, texts: Sequence[str], doc_ids: Sequence[str] | None = None,
+                      contexts: Sequence[ReviewContext] | None = None) -> np.ndarray:
+        """Scores per label; passages sharing a doc_id are one review, in reading order."""
+        return self._proba(self._prepare(texts, doc_ids, contexts), self.heads_)
 
-    def predict(self, texts: Sequence[str], doc_ids: Sequence[str] | None = None) -> np.ndarray:
-        return self.predict_proba(texts, doc_ids) >= self.thresholds_
+    def predict(self, texts: Sequence[str], doc_ids: Sequence[str] | None = None,
+                contexts: Sequence[ReviewContext] | None = None) -> np.ndarray:
+        return self.predict_proba(texts, doc_ids, contexts) >= self.thresholds_
 
     def code(self, texts: Sequence[str], doc_ids: Sequence[str] | None = None,
-             explain: int = 3) -> list[Prediction]:
-        """Labels, scores, evidence spans, explanations and review flags per passage."""
+             contexts: Sequence[ReviewContext] | None = None, explain: int = 3
+             ) -> list[Prediction]:
+        """Labels, scores, evidence spans, explanations and review flags per passage.
+
+        ``contexts`` (one per passage) lets a caller that knows more about the review,
+        such as its title, supply the review context instead of deriving it here.
+        """
         texts = list(texts)
-        vec = self._prepare(texts, doc_ids)
+        vec = self._prepare(texts, doc_ids, contexts)
         proba = self._proba(vec, self.heads_)
         decided = proba >= self.thresholds_
         near = np.abs(proba - self.thresholds_) < self.check_margin

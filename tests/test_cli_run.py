@@ -64,16 +64,21 @@ def test_every_command_explains_itself(command: list[str], capsys) -> None:
 def test_classify_keeps_records_and_order(tmp_path: Path) -> None:
     src = tmp_path / "in.jsonl"
     rows = [
-        {"text": "She told the school nurse she had been cutting her arms.", "doc_id": "a", "k": 1},
+        {"text": "Maya was fifteen years old and in Year 10 at a large secondary school when "
+                 "the events considered by this review took place.", "doc_id": "a", "k": 0},
+        {"text": "In March Maya told the school nurse she had been cutting her arms most nights "
+                 "and sometimes felt she did not want to be alive. The nurse referred her to "
+                 "CAMHS, where she waited eleven weeks for a first appointment.",
+         "doc_id": "a", "k": 1},
         {"text": "The meeting was held in the library on a Tuesday.", "doc_id": "a", "k": 2},
     ]
     src.write_text("\n".join(json.dumps(r) for r in rows) + "\n")
     out = tmp_path / "out.jsonl"
     assert main(["classify", str(src), "--out", str(out)]) == 0
     got = _jsonl(out)
-    assert [g["k"] for g in got] == [1, 2]
-    assert "child_mental_health" in got[0]["labels"]
-    assert got[1]["labels"] == []
+    assert [g["k"] for g in got] == [0, 1, 2]
+    assert "child_mental_health" in got[1]["labels"]
+    assert got[2]["labels"] == []
 
 
 def test_tampered_model_is_refused(tmp_path: Path, capsys) -> None:
