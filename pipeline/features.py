@@ -26,6 +26,14 @@ FEATURE_NAMES: tuple[str, ...] = (
     "mh_parent×under_5", "mh_parent×older", "mh_child×older", "mh_child×under_5",
     "adult_service×under_5", "young_child×mh", "mo_cue×not_forward", "len:log_words",
 )
+# Concepts whose neighbourhood and review-wide density carry over to a passage: a
+# paragraph continuing an account of a boy's exploitation rarely repeats the words.
+CONTEXT_CONCEPTS: tuple[str, ...] = (
+    "mh_condition", "child_mh_service", "adult_mh_service", "efh", "mo_cue", "young_child",
+)
+CONTEXT_NAMES: tuple[str, ...] = tuple(
+    f"{where}:{c}" for where in ("prev", "next", "review") for c in CONTEXT_CONCEPTS)
+ALL_FEATURE_NAMES: tuple[str, ...] = FEATURE_NAMES + CONTEXT_NAMES
 
 
 def _sentences(text: str) -> list[str]:
@@ -72,7 +80,9 @@ def name_pattern(context: ReviewContext) -> re.Pattern[str] | None:
     return re.compile(pattern) if names else None
 
 
-def feature_matrix(texts: Sequence[str], contexts: Sequence[ReviewContext]) -> np.ndarray:
+def feature_matrix(texts: Sequence[str], contexts: Sequence[ReviewContext],
+                   doc_ids: Sequence[str]) -> np.ndarray:
+    """Passage features, then neighbour and review-wide densities of key concepts."""
     cache: dict[int, re.Pattern[str] | None] = {}
     rows = []
     for text, ctx in zip(texts, contexts, strict=True):
@@ -80,4 +90,16 @@ def feature_matrix(texts: Sequence[str], contexts: Sequence[ReviewContext]) -> n
         if key not in cache:
             cache[key] = name_pattern(ctx)
         rows.append(passage_features(text, ctx, cache[key]))
-    return np.asarray(rows, dtype=np.float64).reshape(len(texts), len(FEATURE_NAMES))
+    own = np.asarray(rows, dtype=np.float64).reshape(len(texts), len(FEATURE_NAMES))
+    cols = [FEATURE_NAMES.index(f"lex:{c}") for c in CONTEXT_CONCEPTS]
+    base = own[:, cols]
+    docs = np.asarray(doc_ids, dtype=object)
+    same_prev = np.r_[False, docs[1:] == docs[:-1]]
+    same_next = np.r_[docs[:-1] == docs[1:], False]
+    prev = np.where(same_prev[:, None], np.roll(base, 1, axis=0), 0.0)
+    nxt = np.where(same_next[:, None], np.roll(base, -1, axis=0), 0.0)
+    review = np.zeros_like(base)
+    for doc in dict.fromkeys(doc_ids):
+        mask = docs == doc
+        review[mask] = base[mask].mean(axis=0)
+    return np.hstack([own, prev, nxt, review])

@@ -26,7 +26,7 @@ from sklearn.model_selection import GroupKFold
 from sklearn.preprocessing import MaxAbsScaler
 
 from pipeline.context import review_context
-from pipeline.features import FEATURE_NAMES, feature_matrix
+from pipeline.features import ALL_FEATURE_NAMES, feature_matrix
 from pipeline.lexicon import patterns
 from pipeline.records import LABELS, Evidence, Prediction, ReviewContext
 
@@ -92,7 +92,7 @@ class ThemeModel:
 
     # --------------------------------------------------------------- features
     def _vectorize(self, texts: Sequence[str], contexts: Sequence[ReviewContext],
-                   fit: bool) -> _Vectors:
+                   doc_ids: Sequence[str], fit: bool) -> _Vectors:
         if fit:
             self.word_ = TfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True,
                                          max_features=self.max_features, strip_accents="unicode")
@@ -104,7 +104,7 @@ class ThemeModel:
         if self.char_ is not None:
             blocks.append(self.char_.fit_transform(texts) if fit else self.char_.transform(texts))
         if self.scaler_ is not None:
-            dense = feature_matrix(texts, contexts)
+            dense = feature_matrix(texts, contexts, doc_ids)
             dense = self.scaler_.fit_transform(dense) if fit else self.scaler_.transform(dense)
             blocks.append(sparse.csr_matrix(dense))
         X = sparse.hstack(blocks, format="csr")
@@ -116,7 +116,7 @@ class ThemeModel:
         if self.char_ is not None:
             names += [f"chars:'{t}'" for t in self.char_.get_feature_names_out()]
         if self.scaler_ is not None:
-            names += list(FEATURE_NAMES)
+            names += list(ALL_FEATURE_NAMES)
         return np.array(names, dtype=object)
 
     # ------------------------------------------------------------------- fit
@@ -164,7 +164,7 @@ class ThemeModel:
         doc_band = {d: b for d, b in zip(doc_ids, bands, strict=True)}
         self.prior_under5_ = float(np.mean([b == "under_5" for b in doc_band.values()]))
         self.thresholds_ = self._tune_thresholds(texts, y, doc_ids, contexts)
-        vec = self._vectorize(texts, contexts, fit=True)
+        vec = self._vectorize(texts, contexts, doc_ids, fit=True)
         self.heads_ = self._fit_heads(vec, y)
         self.feature_names_ = self._feature_names()
         self.n_train_ = len(texts)
@@ -181,9 +181,11 @@ class ThemeModel:
         for train, test in GroupKFold(n_splits=n_folds).split(texts, y, groups):
             fold = clone(self)
             fold.prior_under5_ = self.prior_under5_
-            vec = fold._vectorize([texts[i] for i in train], [contexts[i] for i in train], True)
+            vec = fold._vectorize([texts[i] for i in train], [contexts[i] for i in train],
+                                  [doc_ids[i] for i in train], True)
             heads = fold._fit_heads(vec, y[train])
-            tvec = fold._vectorize([texts[i] for i in test], [contexts[i] for i in test], False)
+            tvec = fold._vectorize([texts[i] for i in test], [contexts[i] for i in test],
+                                   [doc_ids[i] for i in test], False)
             oof[test] = fold._proba(tvec, heads)
         self.oof_scores_ = oof
         return np.array([best_threshold(y[:, j], oof[:, j]) for j in range(len(LABELS))])
@@ -192,10 +194,10 @@ class ThemeModel:
     def _prepare(self, texts: Sequence[str], doc_ids: Sequence[str] | None,
                  contexts: Sequence[ReviewContext] | None = None) -> _Vectors:
         texts = list(texts)
+        doc_ids = [str(d) for d in doc_ids] if doc_ids is not None else [""] * len(texts)
         if contexts is None:
-            doc_ids = [str(d) for d in doc_ids] if doc_ids is not None else [""] * len(texts)
             contexts = self.contexts(texts, doc_ids)
-        return self._vectorize(texts, contexts, fit=False)
+        return self._vectorize(texts, contexts, doc_ids, fit=False)
 
     def predict_proba(self, texts: Sequence[str], doc_ids: Sequence[str] | None = None,
                       contexts: Sequence[ReviewContext] | None = None) -> np.ndarray:

@@ -1,0 +1,130 @@
+"""Model selection: the candidates the issue names, on the same grouped splits.
+
+``python -m pipeline.compare`` trains each candidate on the seed corpus's train
+split, scores it by leave-one-house-style-out cross-validation on that split and on
+the held-out test split (reviews and styles never trained on), and writes
+``models/default/comparison.json``. The model card says which won and why.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from pipeline.evaluate import format_report, matrix
+from pipeline.formats import read_labelled
+from pipeline.keywords import KeywordCoder
+from pipeline.model import ThemeModel, best_threshold
+from pipeline.records import LABELS
+from pipeline.train import CORPUS_PASSAGES, cross_validate, doc_ids_of, evaluate_on
+
+
+class SpacyTextcat:
+    """spaCy ``textcat_multilabel`` (bag-of-n-grams) trained from scratch on a blank English
+    pipeline; thresholds tuned on a grouped 20% of the training reviews."""
+
+    model_id = "spacy-textcat-bow"
+
+    def __init__(self, epochs: int = 12, ngram_size: int = 2, seed: int = 0) -> None:
+        self.epochs, self.ngram_size, self.seed = epochs, ngram_size, seed
+
+    def _train(self, texts: Sequence[str], y: np.ndarray):
+        import spacy
+        from spacy.training import Example
+        from spacy.util import minibatch
+
+        nlp = spacy.blank("en")
+        nlp.add_pipe("textcat_multilabel", config={"model": {
+            "@architectures": "spacy.TextCatBOW.v3", "exclusive_classes": False,
+            "ngram_size": self.ngram_size, "no_output_layer": False, "length": 262144}})
+        examples = [Example.from_dict(nlp.make_doc(t), {"cats": {
+            lab: float(row[j]) for j, lab in enumerate(LABELS)}}) for t, row in zip(texts, y,
+                                                                                    strict=True)]
+        optimizer = nlp.initialize(lambda: examples)
+        rng = random.Random(self.seed)
+        for _ in range(self.epochs):
+            rng.shuffle(examples)
+            for batch in minibatch(examples, size=32):
+                nlp.update(batch, sgd=optimizer, drop=0.1)
+        return nlp
+
+    def _scores(self, nlp, texts: Sequence[str]) -> np.ndarray:
+        return np.array([[doc.cats[lab] for lab in LABELS] for doc in nlp.pipe(texts)])
+
+    def fit(self, texts: Sequence[str], y: np.ndarray, doc_ids: Sequence[str]) -> SpacyTextcat:
+        texts, y = list(texts), np.asarray(y)
+        docs = sorted(set(doc_ids))
+        held = set(random.Random(self.seed).sample(docs, max(1, len(docs) // 5)))
+        inner = [i for i, d in enumerate(doc_ids) if d not in held]
+        dev = [i for i, d in enumerate(doc_ids) if d in held]
+        nlp = self._train([texts[i] for i in inner], y[inner])
+        dev_scores = self._scores(nlp, [texts[i] for i in dev])
+        self.thresholds_ = np.array([best_threshold(y[dev, j], dev_scores[:, j])
+                                     for j in range(len(LABELS))])
+        self.nlp_ = self._train(texts, y)
+        return self
+
+    def predict_proba(self, texts: Sequence[str], doc_ids: Sequence[str] | None = None,
+                      contexts: object = None) -> np.ndarray:
+        return self._scores(self.nlp_, list(texts))
+
+
+CANDIDATES = {
+    "keyword coder (NVivo-style text search)": KeywordCoder,
+    "tfidf word+char n-grams, logistic regression":
+        lambda: ThemeModel(char_ngrams=True, lexicon=False, gate_preschool=False),
+    "tfidf word n-grams + lexicon/context features, age gate (default)":
+        lambda: ThemeModel(char_ngrams=False, lexicon=True, gate_preschool=True),
+    "tfidf word+char n-grams + lexicon/context features, age gate":
+        lambda: ThemeModel(char_ngrams=True, lexicon=True, gate_preschool=True),
+    "spaCy textcat_multilabel (BOW, from scratch)": SpacyTextcat,
+}
+
+
+def _throughput(model, texts: list[str], docs: list[str]) -> float:
+    start = time.perf_counter()
+    model.predict_proba(texts, docs)
+    return len(texts) / (time.perf_counter() - start)
+
+
+def compare(out: Path | None = None, only: Sequence[str] = ()) -> dict:
+    passages = read_labelled(CORPUS_PASSAGES)[1]
+    train = [p for p in passages if p.meta.get("split") == "train"]
+    test = [p for p in passages if p.meta.get("split") == "test"]
+    styles = [p.meta.get("style", "?") for p in train]
+    results = {}
+    for name, make in CANDIDATES.items():
+        if only and not any(o in name for o in only):
+            continue
+        print(f"== {name}", flush=True)
+        cv = cross_validate(train, make, groups=styles)
+        model = make().fit([p.text for p in train], matrix([p.labels for p in train]),
+                           doc_ids_of(train))
+        held = evaluate_on(model, test)
+        speed = _throughput(model, [p.text for p in test], doc_ids_of(test))
+        print(format_report(held, "held-out test (unseen reviews and styles)"))
+        print(f"leave-one-style-out CV macro-F1 {cv['macro_f1']:.3f}; {speed:,.0f} passages/s")
+        results[name] = {
+            "leave_one_style_out_cv": {k: v for k, v in cv.items() if k != "oof_pred"},
+            "held_out_test": held, "passages_per_second": round(speed)}
+    if out:
+        out.write_text(json.dumps(results, indent=2) + "\n")
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--out", type=Path, default=Path("models/default/comparison.json"))
+    parser.add_argument("--only", nargs="*", default=(), help="substrings of candidate names")
+    args = parser.parse_args()
+    compare(args.out, args.only)
+
+
+if __name__ == "__main__":
+    main()
