@@ -140,7 +140,9 @@ def _runs(textpage: pdfium.PdfTextPage, height: float, fonts: _FontReader) -> li
         else:  # no character found at the rectangle's edge: ask pdfium for its text
             text = textpage.get_text_bounded(left, bottom, right, top)
             size, bold, base_y = top - bottom, False, bottom
-        text = text.replace("\r", " ").replace("\n", " ").replace("\x02", "").replace("\ufffe", "")
+        # pdfium marks a line-end hyphen as \x02 (its own rectangle) or \ufffe (in the text)
+        text = text.replace("\r", " ").replace("\n", " ").replace("\x02", "-")
+        text = text.replace("\ufffe", "-")
         if text.strip():
             runs.append(Run(text, left, height - top, right, height - bottom,
                             size or (top - bottom), bold, height - base_y))
