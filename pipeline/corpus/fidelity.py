@@ -60,7 +60,8 @@ def similarity(a: str, b: str) -> float:
 def furniture_patterns(review: ReviewSource) -> list[re.Pattern[str]]:
     label = re.escape(_norm(review.page_label)).replace(r"\{n\}", r"\d+")
     label = label.replace(r"\{total\}", r"\d+")
-    pats = [re.compile(label)] if re.search(r"[A-Za-z|]", review.page_label) else []
+    literal = review.page_label.replace("{n}", "").replace("{total}", "")
+    pats = [re.compile(label)] if re.search(r"[A-Za-z|]", literal) else []
     pats += [re.compile(re.escape(_norm(t))) for t in (review.header, review.footer) if t.strip()]
     return pats
 
