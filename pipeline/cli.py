@@ -15,15 +15,28 @@ LABEL_HELP = ", ".join(LABELS)
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    from pipeline.batch import run
+    from pipeline.batch import DEFAULT_TIMEOUT, display_path, resume_options, run
 
-    summary = run(args.inputs, args.out, model_dir=args.model)
+    given = {"inputs": args.inputs or None, "model_dir": args.model, "jobs": args.jobs,
+             "cache_dir": args.cache, "use_cache": args.use_cache, "timeout": args.timeout,
+             "backend": args.backend, "scheduler": args.scheduler}
+    defaults = {"use_cache": True, "timeout": DEFAULT_TIMEOUT, "backend": "loky"}
+    if args.resume:  # what was not given again is taken from the interrupted run
+        defaults = resume_options(args.out)
+    options = {k: defaults.get(k) if v is None else v for k, v in given.items()}
+    if not options["inputs"]:
+        raise ValueError("give at least one INPUT (or --resume to continue a run in --out)")
+    summary = run(options.pop("inputs"), args.out, resume=args.resume, **options)
+    hits = sum(summary.cache_hits.values())
     print(f"{summary.documents} documents coded, {summary.failed} failed, "
-          f"{summary.passages} passages in {summary.seconds:.1f}s -> {summary.out_dir}")
+          f"{summary.pages} pages, {summary.passages} passages in {summary.seconds:.1f}s "
+          f"({hits} from cache) -> {display_path(summary.out_dir)}")
     for label, n in summary.label_counts.items():
         print(f"  {label:<24}{n:>7}")
     if summary.failed:
-        print(f"see {Path(args.out) / 'errors.jsonl'} for the failures", file=sys.stderr)
+        kinds = ", ".join(f"{k} {n}" for k, n in sorted(summary.error_kinds.items()))
+        print(f"failed: {kinds}; see {display_path(Path(args.out) / 'errors.jsonl')}",
+              file=sys.stderr)
     return 1 if summary.failed else 0
 
 
@@ -61,47 +74,109 @@ def _split(passages: list, name: str | None) -> list:
     return [p for p in passages if name is None or p.meta.get("split") == name]
 
 
-def _cmd_train(args: argparse.Namespace) -> int:
-    from pipeline.formats import read_labelled
-    from pipeline.train import CORPUS_PASSAGES, train_and_save
+def _read_labelled_files(paths: Sequence[str], stream=None) -> tuple[list, list[str]]:
+    """Passages from every file (format detected and named), plus their file of origin."""
+    from pipeline.formats import load_labelled
 
-    seed = read_labelled(CORPUS_PASSAGES)[1]
-    train, sources = [], []
-    for path in args.data:
-        fmt, passages = read_labelled(path)
-        print(f"{path}: {len(passages)} labelled passages ({fmt})")
-        train += passages
-        sources.append(str(path))
+    passages, origins = [], []
+    for path in paths:
+        loaded = load_labelled(path)
+        skipped = "".join(f", {n} skipped ({why})" for why, n in loaded.skipped.items())
+        print(f"{path}: {len(loaded.passages)} labelled passages ({loaded.format}){skipped}",
+              file=stream or sys.stdout)
+        for warning in loaded.warnings:
+            print(f"warning: {warning}", file=sys.stderr)
+        passages += loaded.passages
+        origins += [str(path)] * len(loaded.passages)
+    return passages, origins
+
+
+def _cmd_train(args: argparse.Namespace) -> int:
+    from pipeline import store
+    from pipeline.evaluate import format_report
+    from pipeline.formats import duplicate_summary, read_labelled, resolve_duplicates
+    from pipeline.train import CORPUS_PASSAGES, format_comparison, set_default, train_and_save
+
+    new, origins = _read_labelled_files(args.data)
+    sources = [str(path) for path in args.data]
     if not args.no_base:
-        train = _split(seed, "train") + train
+        base = _split(read_labelled(CORPUS_PASSAGES)[1], "train")
+        new, origins = base + new, ["seed corpus"] * len(base) + origins
         sources.insert(0, "corpus/labelled/passages.jsonl [train split]")
+    train, kept_from, dups = resolve_duplicates(new, origins)
+    if dups:
+        print(duplicate_summary(dups))
     if not train:
         raise ValueError("no training data: give DATA files, or drop --no-base")
-    test = _split(seed, "test") if args.test_split else []
-    card = train_and_save(train, args.out, test=test, sources=sources, cv=not args.no_cv)
-    from pipeline.evaluate import format_report
-
+    new_mask = [origin != "seed corpus" for origin in kept_from]
+    test = _split(read_labelled(CORPUS_PASSAGES)[1], "test") if args.test_split else []
+    baseline = None
+    if not args.no_cv:
+        compare_dir = Path(args.compare_to) if args.compare_to else store.DEFAULT_MODEL_DIR
+        try:
+            baseline = store.load_model(compare_dir)
+            print(f"comparing with {compare_dir} (model_id {baseline[1].get('model_id')})")
+        except (store.ModelIntegrityError, FileNotFoundError) as exc:
+            if args.compare_to:
+                raise
+            print(f"warning: no comparison with the current default: {exc}", file=sys.stderr)
+    card = train_and_save(train, args.out, test=test, sources=sources, cv=not args.no_cv,
+                          baseline=baseline, new_mask=new_mask)
     for name, result in card["metrics"].items():
-        print(format_report(result, f"\n{name}"))
+        if name != "comparison":
+            print(format_report(result, f"\n{name}"))
+    if "comparison" in card["metrics"]:
+        print("\n" + format_comparison(card["metrics"]["comparison"]))
     print(f"\nmodel written to {args.out} (model_id {card['model_id']})")
+    if args.set_default:
+        set_default(args.out, store.DEFAULT_MODEL_DIR)
+        print(f"{args.out} is now the default model ({store.DEFAULT_MODEL_DIR})")
+    else:
+        print("the default model is unchanged (--set-default replaces it)")
     return 0
 
 
 def _cmd_evaluate(args: argparse.Namespace) -> int:
     from pipeline.evaluate import format_report
-    from pipeline.formats import read_labelled
+    from pipeline.formats import duplicate_summary, resolve_duplicates
     from pipeline.keywords import KeywordCoder
     from pipeline.store import load_model
     from pipeline.train import evaluate_on
 
-    _fmt, gold = read_labelled(args.gold)
+    # with --json, stdout carries the JSON alone
+    gold, origins = _read_labelled_files([args.gold], sys.stderr if args.json else None)
+    gold, _kept_from, dups = resolve_duplicates(gold, origins)
+    if dups:
+        print(duplicate_summary(dups), file=sys.stderr)
     model = KeywordCoder() if args.keyword else load_model(args.model)[0]
     result = evaluate_on(model, gold)
     if args.json:
-        print(json.dumps({"model": model.model_id, "gold": str(args.gold), **result}, indent=2))
+        print(json.dumps({"model": model.model_id, "gold": str(args.gold), **result},
+                         indent=2))
     else:
         print(format_report(result, f"{model.model_id} on {args.gold}"))
         print(f"calibration: expected calibration error {result['reliability']['ece']:.3f}")
+    return 0
+
+
+def _cmd_agreement(args: argparse.Namespace) -> int:
+    from pipeline.agreement import compare_files, format_agreement
+
+    result = compare_files(args.a, args.b, match=args.match)
+    if args.json:
+        print(json.dumps(result, indent=2, ensure_ascii=False))
+    else:
+        print(format_agreement(result))
+    return 0
+
+
+def _cmd_suggest(args: argparse.Namespace) -> int:
+    from pipeline.suggest import suggest_from_run
+
+    result = suggest_from_run(args.run_dir, args.out, n=args.n, fmt=args.format,
+                              model_dir=args.model, per_review=args.per_review,
+                              exclude=args.exclude or ())
+    print(result.summary())
     return 0
 
 
@@ -118,11 +193,31 @@ def build_parser() -> argparse.ArgumentParser:
         description="Extract, segment and code review PDFs. Writes passages.jsonl (one coded "
         "passage a line), documents.jsonl (one input file a line), errors.jsonl (inputs that "
         "could not be processed) and manifest.json (versions, model, counts, timings) into "
-        "--out. Exits 1 when any input failed.")
-    p.add_argument("inputs", nargs="+", metavar="INPUT",
+        "--out. Documents run in parallel; each finished document is cached by content hash, "
+        "so a re-run over unchanged files is fast and an interrupted run loses nothing. "
+        "Exits 0 when every input was coded, 1 when any input failed, 2 on a usage or "
+        "model error.")
+    p.add_argument("inputs", nargs="*", metavar="INPUT",
                    help="PDF files and/or folders (searched recursively for *.pdf)")
     p.add_argument("--out", required=True, metavar="DIR", help="run folder to write")
     p.add_argument("--model", metavar="DIR", help="model folder (default: models/default)")
+    p.add_argument("--jobs", "-j", type=int, metavar="N",
+                   help="parallel worker processes (default: all cores; 1: no workers)")
+    p.add_argument("--cache", metavar="CACHE_DIR",
+                   help="results cache, reusable across runs (default: DIR/.cache)")
+    p.add_argument("--no-cache", dest="use_cache", action="store_const", const=False,
+                   help="keep no cache between runs (an interrupted run still resumes)")
+    p.add_argument("--resume", action="store_true",
+                   help="continue an interrupted run into DIR: INPUTs and options not given "
+                   "again are taken from it, finished documents are not redone")
+    p.add_argument("--timeout", type=float, metavar="SECONDS",
+                   help="per-document time limit; a document over it is reported as kind "
+                   "'timeout' and the run goes on (default: 120; 0: none)")
+    p.add_argument("--backend", choices=["loky", "dask"],
+                   help="loky: local processes (default); dask: an existing dask.distributed "
+                   "cluster (needs --scheduler and the inputs on a filesystem it shares)")
+    p.add_argument("--scheduler", metavar="ADDRESS",
+                   help="dask scheduler address for --backend dask, e.g. tcp://10.0.0.5:8786")
     p.set_defaults(func=_cmd_run)
 
     p = sub.add_parser(
@@ -138,27 +233,74 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser(
         "train", help="train a model from labelled passages",
         description="Train a model and write MODEL_DIR (model.joblib + card.json with metrics, "
-        "thresholds, data hash and artefact sha256). DATA files are codebook JSONL. By default "
-        "the seed corpus's train split is added to DATA (--no-base: DATA alone). Prints grouped "
-        "cross-validation metrics (folds by review) for the model and the keyword coder.")
+        "thresholds, data hash and artefact sha256). DATA files may be codebook JSONL, Prodigy "
+        "or doccano JSONL exports, Label Studio JSON exports or CSV (text, labels separated by "
+        "';', optional doc_id); the format is detected and printed. A label outside the "
+        "codebook is refused. Duplicate texts: the later labelling wins (reported). By default "
+        "the seed corpus's train split is added to DATA (--no-base: DATA alone). Prints "
+        "grouped cross-validation metrics (folds by review) and compares them, fold by fold, "
+        "with the current default model (or --compare-to). Never replaces the default model "
+        "unless --set-default is given.")
     p.add_argument("data", nargs="*", metavar="DATA", help="labelled passage files")
     p.add_argument("--out", required=True, metavar="MODEL_DIR")
     p.add_argument("--no-base", action="store_true", help="do not add the seed corpus")
     p.add_argument("--test-split", action="store_true",
                    help="also score the seed corpus's held-out test split (reviews and house "
                    "styles never trained on) and record it in the card")
-    p.add_argument("--no-cv", action="store_true", help="skip cross-validation (faster)")
+    p.add_argument("--no-cv", action="store_true",
+                   help="skip cross-validation and the comparison (faster)")
+    p.add_argument("--compare-to", metavar="DIR",
+                   help="model folder to compare with (default: models/default)")
+    p.add_argument("--set-default", action="store_true",
+                   help="after training, replace models/default with MODEL_DIR (atomically)")
     p.set_defaults(func=_cmd_train)
 
     p = sub.add_parser(
         "evaluate", help="score a model against gold labels",
         description="Per-label precision, recall, F1 and Cohen's kappa (model vs gold), "
-        "macro-F1 and calibration error, on a codebook JSONL file of gold passages.")
-    p.add_argument("gold", metavar="GOLD.jsonl")
+        "macro-F1 and calibration error, on a file of gold passages in any format train "
+        "accepts.")
+    p.add_argument("gold", metavar="GOLD")
     p.add_argument("--model", metavar="DIR", help="model folder (default: models/default)")
     p.add_argument("--keyword", action="store_true", help="score the keyword coder instead")
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
     p.set_defaults(func=_cmd_evaluate)
+
+    p = sub.add_parser(
+        "agreement", help="inter-coder agreement between two labellings",
+        description="Per-label agreement between two human labellings of the same passages, "
+        "as NVivo's coding comparison reports it: percent agreement, Cohen's kappa and the "
+        "count of each disagreement direction. Records are matched by 'id' when both files "
+        "have one, else by doc_id + text, else by text; unmatched records are reported. "
+        "Files may be in any format train accepts.")
+    p.add_argument("a", metavar="A", help="first coder's labelled file")
+    p.add_argument("b", metavar="B", help="second coder's labelled file")
+    p.add_argument("--match", choices=["auto", "id", "doc_text", "text"], default="auto",
+                   help="how to pair records (default: auto, as described above)")
+    p.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    p.set_defaults(func=_cmd_agreement)
+
+    p = sub.add_parser(
+        "suggest", help="pick the passages to label next",
+        description="Read RUN_DIR/passages.jsonl (from cspr run) and pick the passages whose "
+        "labels the model is least sure of (score closest to the label's threshold from the "
+        "model card), spread across reviews and without near-duplicates (TF-IDF cosine > "
+        "0.8). Writes JSONL (text, doc_id, meta with passage_id and the model's suggestion) "
+        "that Prodigy, doccano and Label Studio import as plain text tasks, or CSV. Once "
+        "labelled, the file (or the tool's export) loads into cspr train.")
+    p.add_argument("run_dir", metavar="RUN_DIR")
+    p.add_argument("--n", type=int, default=50, help="how many passages (default 50)")
+    p.add_argument("--out", required=True, metavar="FILE")
+    p.add_argument("--format", choices=["jsonl", "csv"], default=None,
+                   help="output format (default: from --out's extension, else jsonl)")
+    p.add_argument("--model", metavar="DIR",
+                   help="model folder whose thresholds to use (default: the run's model, "
+                   "found by its artefact hash among models/)")
+    p.add_argument("--per-review", type=int, default=None, metavar="K",
+                   help="at most K passages from one review (default: spread evenly)")
+    p.add_argument("--exclude", nargs="+", metavar="LABELLED",
+                   help="labelled files whose passages are already done; they are skipped")
+    p.set_defaults(func=_cmd_suggest)
 
     p = sub.add_parser(
         "corpus", help="check or rebuild the labelled corpus",

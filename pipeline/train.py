@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import shutil
+import tempfile
 from collections import Counter
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -20,7 +23,7 @@ from pipeline.evaluate import matrix, reliability, summarise
 from pipeline.keywords import KeywordCoder
 from pipeline.model import ThemeModel
 from pipeline.records import LABELS, LabelledPassage
-from pipeline.store import save_model
+from pipeline.store import ModelIntegrityError, load_model, read_card, save_model
 
 CORPUS_PASSAGES = Path(__file__).resolve().parents[1] / "corpus" / "labelled" / "passages.jsonl"
 
@@ -49,10 +52,13 @@ def describe(passages: Sequence[LabelledPassage]) -> dict[str, Any]:
 
 
 def cross_validate(passages: Sequence[LabelledPassage], make: Callable[[], Any],
-                   groups: Sequence[str] | None = None, n_splits: int = 5) -> dict[str, Any]:
+                   groups: Sequence[str] | None = None, n_splits: int = 5,
+                   baseline: Any | None = None) -> dict[str, Any]:
     """Out-of-fold predictions and metrics; folds grouped by review, or by ``groups``.
 
-    With ``groups`` (e.g. house styles) every group is held out once.
+    With ``groups`` (e.g. house styles) every group is held out once. With ``baseline``
+    (an already trained model) its predictions on each fold's held-out part are kept in
+    ``baseline_pred``, so the two can be compared passage for passage.
     """
     texts = [p.text for p in passages]
     docs = doc_ids_of(passages)
@@ -63,19 +69,82 @@ def cross_validate(passages: Sequence[LabelledPassage], make: Callable[[], Any],
         splitter = GroupKFold(n_splits=min(n_splits, len(set(docs))))
         split_groups = np.array(docs)
     pred = np.zeros_like(y)
+    base_pred = np.zeros_like(y)
     scores = np.zeros(y.shape, dtype=float)
     for train, test in splitter.split(texts, y, split_groups):
         model = make().fit([texts[i] for i in train], y[train], [docs[i] for i in train])
-        proba = model.predict_proba([texts[i] for i in test], [docs[i] for i in test])
+        test_texts, test_docs = [texts[i] for i in test], [docs[i] for i in test]
+        proba = model.predict_proba(test_texts, test_docs)
         scores[test] = proba
-        thresholds = getattr(model, "thresholds_", np.full(len(LABELS), 0.5))
-        pred[test] = proba >= thresholds
+        pred[test] = proba >= _thresholds(model)
+        if baseline is not None:
+            base_pred[test] = baseline.predict_proba(test_texts, test_docs) >= _thresholds(
+                baseline)
     result = summarise(y, pred)
     result["reliability"] = reliability(y, scores)
     result["folds"] = ("leave-one-group-out over " + str(len(set(groups)))
                        if groups is not None else f"GroupKFold({splitter.n_splits}) by review")
     result["oof_pred"] = pred
+    if baseline is not None:
+        result["baseline_pred"] = base_pred
     return result
+
+
+def _thresholds(model: Any) -> np.ndarray:
+    return np.asarray(getattr(model, "thresholds_", np.full(len(LABELS), 0.5)))
+
+
+def compare_predictions(y: np.ndarray, new_pred: np.ndarray, base_pred: np.ndarray
+                        ) -> dict[str, Any]:
+    """Per-label F1 of two codings of the same passages, side by side with the difference."""
+    new, base = summarise(y, new_pred), summarise(y, base_pred)
+    labels = {lab: {"baseline_f1": base["labels"][lab]["f1"], "new_f1": new["labels"][lab]["f1"],
+                    "delta": round(new["labels"][lab]["f1"] - base["labels"][lab]["f1"], 4),
+                    "support": new["labels"][lab]["support"]} for lab in LABELS}
+    return {"n_passages": int(len(y)), "labels": labels,
+            "macro_f1": {"baseline": base["macro_f1"], "new": new["macro_f1"],
+                         "delta": round(new["macro_f1"] - base["macro_f1"], 4)}}
+
+
+def compare_on_folds(passages: Sequence[LabelledPassage], cv: dict[str, Any],
+                     baseline_id: str, new_mask: Sequence[bool] | None = None
+                     ) -> dict[str, Any]:
+    """The new recipe's out-of-fold predictions against the baseline's, same passages.
+
+    ``new_mask`` marks the newly labelled passages: the baseline never saw them, so that
+    subset is the fair comparison when the rest are its own training data.
+    """
+    y = matrix([p.labels for p in passages])
+    out: dict[str, Any] = {"baseline_model": baseline_id, "folds": cv["folds"],
+                           "all": compare_predictions(y, cv["oof_pred"], cv["baseline_pred"])}
+    if new_mask is not None:
+        mask = np.asarray(new_mask, dtype=bool)
+        if mask.any() and not mask.all():
+            out["new_data"] = compare_predictions(y[mask], cv["oof_pred"][mask],
+                                                  cv["baseline_pred"][mask])
+    return out
+
+
+def format_comparison(comparison: dict[str, Any]) -> str:
+    """Per-label F1 table: baseline model vs the new recipe (out of fold)."""
+    lines = [f"comparison with {comparison['baseline_model']} on the same folds "
+             f"({comparison['folds']}); new = out-of-fold"]
+    parts = [("all passages", comparison["all"])]
+    if "new_data" in comparison:
+        parts.append(("newly labelled passages only", comparison["new_data"]))
+    for title, part in parts:
+        lines.append(f"  {title} (n={part['n_passages']})")
+        lines.append(f"  {'label':<24}{'current':>9}{'new':>9}{'diff':>9}{'support':>9}")
+        for lab, m in part["labels"].items():
+            lines.append(f"  {lab:<24}{m['baseline_f1']:>9.3f}{m['new_f1']:>9.3f}"
+                         f"{m['delta']:>+9.3f}{m['support']:>9}")
+        mf = part["macro_f1"]
+        lines.append(f"  {'macro-F1':<24}{mf['baseline']:>9.3f}{mf['new']:>9.3f}"
+                     f"{mf['delta']:>+9.3f}")
+    if "new_data" in comparison:
+        lines.append("  (the current model may have trained on the other passages; its figures "
+                     "on them are optimistic)")
+    return "\n".join(lines)
 
 
 def evaluate_on(model: Any, passages: Sequence[LabelledPassage]) -> dict[str, Any]:
@@ -90,7 +159,7 @@ def evaluate_on(model: Any, passages: Sequence[LabelledPassage]) -> dict[str, An
 
 
 def _public(result: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in result.items() if k != "oof_pred"}
+    return {k: v for k, v in result.items() if k not in ("oof_pred", "baseline_pred")}
 
 
 def fit_model(passages: Sequence[LabelledPassage], **params: Any) -> ThemeModel:
@@ -101,15 +170,30 @@ def fit_model(passages: Sequence[LabelledPassage], **params: Any) -> ThemeModel:
 def train_and_save(train: Sequence[LabelledPassage], out_dir: str | Path, *,
                    test: Sequence[LabelledPassage] = (), sources: Sequence[str] = (),
                    params: dict[str, Any] | None = None, cv: bool = True,
-                   model_id: str | None = None, log: Callable[[str], None] = print
-                   ) -> dict[str, Any]:
-    """Fit on ``train``, measure (grouped CV; held-out ``test`` if given), write model + card."""
+                   model_id: str | None = None, log: Callable[[str], None] = print,
+                   baseline: tuple[Any, dict[str, Any]] | None = None,
+                   new_mask: Sequence[bool] | None = None) -> dict[str, Any]:
+    """Fit on ``train``, measure (grouped CV; held-out ``test`` if given), write model + card.
+
+    With ``baseline`` (a loaded model and its card) the cross-validation also scores that
+    model on every held-out fold and the card records the comparison (``new_mask``
+    marks the newly labelled passages, see ``compare_on_folds``).
+    """
     params = params or {}
     metrics: dict[str, Any] = {}
-    if cv and len({p.doc_id for p in train}) >= 3:
+    if cv and len(set(doc_ids_of(train))) >= 3:
         log(f"cross-validating on {len(train)} passages, folds grouped by review ...")
-        metrics["cv_by_review"] = _public(cross_validate(train, lambda: ThemeModel(**params)))
+        base_model = baseline[0] if baseline else None
+        result = cross_validate(train, lambda: ThemeModel(**params), baseline=base_model)
+        metrics["cv_by_review"] = _public(result)
+        if baseline is not None:
+            base_card = baseline[1]
+            metrics["comparison"] = {
+                **compare_on_folds(train, result, str(base_card.get("model_id")), new_mask),
+                "baseline_artefacts": base_card.get("artefacts")}
         metrics["keyword_cv_by_review"] = _public(cross_validate(train, KeywordCoder))
+    elif cv:
+        log("too few reviews (groups) to cross-validate: need 3; skipping")
     log(f"fitting on {len(train)} passages ...")
     model = fit_model(train, **params)
     model.model_id = model_id or Path(out_dir).name
@@ -127,3 +211,35 @@ def train_and_save(train: Sequence[LabelledPassage], out_dir: str | Path, *,
         "metrics": metrics,
     }
     return save_model(model, out_dir, card)
+
+
+def set_default(model_dir: str | Path, default_dir: str | Path) -> dict[str, Any]:
+    """Make ``model_dir`` the default model, replacing ``default_dir`` all at once.
+
+    The folder is copied byte for byte (card and artefacts together, so the card's
+    hashes still hold), checked by loading it, then swapped in by renames within the
+    same parent folder: a reader sees the old default or the new one, never a mix.
+    """
+    src, dst = Path(model_dir).resolve(), Path(default_dir).resolve()
+    if src == dst:
+        return read_card(dst)
+    load_model(src)  # refuses a folder whose artefacts do not match its card
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{dst.name}.new-", dir=dst.parent))
+    old = dst.parent / f".{dst.name}.old-{os.getpid()}"
+    try:
+        shutil.copytree(src, staging, dirs_exist_ok=True)
+        _model, card = load_model(staging)
+        if dst.exists():
+            os.replace(dst, old)
+        try:
+            os.replace(staging, dst)
+        except OSError:
+            if old.exists():
+                os.replace(old, dst)
+            raise
+    except (OSError, ModelIntegrityError):
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    shutil.rmtree(old, ignore_errors=True)
+    return card
