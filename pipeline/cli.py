@@ -180,6 +180,22 @@ def _cmd_suggest(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_report(args: argparse.Namespace) -> int:
+    from pipeline.report import write_report
+
+    path = write_report(args.run_dir, args.out, include_uncoded=args.all)
+    print(f"report written to {path} (open it in a web browser; it needs no network)")
+    return 0
+
+
+def _cmd_export(args: argparse.Namespace) -> int:
+    from pipeline.export import export
+
+    path = export(args.run_dir, args.format, args.out)
+    print(f"{args.format} export written to {path}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="cspr",
@@ -312,6 +328,36 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--sources", metavar="DIR", help="sources folder (default: corpus/sources)")
     p.add_argument("--no-pdfs", action="store_true", help="build: skip rendering sample PDFs")
     p.set_defaults(func=_cmd_corpus)
+    p = sub.add_parser(
+        "report", help="write an HTML page of a run's coded passages",
+        description="Read RUN_DIR (passages.jsonl, documents.jsonl, errors.jsonl, "
+        "manifest.json from `cspr run`) and write one self-contained HTML page, by default "
+        "RUN_DIR/report.html: each review with its coded passages, labels as coloured tags, "
+        "evidence words marked, page and paragraph numbers, filters by label and a 'check me' "
+        "filter for passages whose score is near a threshold. Inline CSS and JS: it opens "
+        "offline. Filters can be preset in the URL, e.g. report.html#labels="
+        "missed_opportunity&check=1.")
+    p.add_argument("run_dir", metavar="RUN_DIR", help="a `cspr run` output folder")
+    p.add_argument("--out", metavar="FILE.html", help="where to write (default: "
+                   "RUN_DIR/report.html)")
+    p.add_argument("--all", action="store_true",
+                   help="include uncoded passages too (default: coded or 'check me' ones)")
+    p.set_defaults(func=_cmd_report)
+
+    p = sub.add_parser(
+        "export", help="export a run for QDA tools (REFI-QDA .qdpx) or spreadsheets (.csv)",
+        description="Read RUN_DIR (a `cspr run` output folder) and write --out. "
+        "qdpx: a REFI-QDA project for NVivo, ATLAS.ti, MAXQDA or QualCoder: the four labels "
+        "as codes with the codebook's definitions, each review as a text source (its "
+        "passages joined by blank lines) and each coded passage as a coding by the user "
+        "'cspr', with scores and evidence in the selection's description. csv: one row per "
+        "passage (UTF-8 with BOM; 0/1 and score columns per label; cells that a spreadsheet "
+        "would run as a formula are prefixed with ').")
+    p.add_argument("run_dir", metavar="RUN_DIR", help="a `cspr run` output folder")
+    p.add_argument("--format", required=True, choices=["qdpx", "csv"])
+    p.add_argument("--out", required=True, metavar="FILE", help="file to write (.qdpx or .csv)")
+    p.set_defaults(func=_cmd_export)
+
     return parser
 
 
