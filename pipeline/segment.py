@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from statistics import median
 
 from pipeline.extract.layout import Item, Layout, analyse
-from pipeline.extract.numbering import follows, read_number
+from pipeline.extract.numbering import follows, read_glued, read_number
 from pipeline.nlp import sentence_spans
 from pipeline.records import Document, Line, Passage
 
@@ -161,7 +161,11 @@ class _Builder:
             pitch = (line.baseline - a.baseline) if a.baseline and line.baseline \
                 else line.top - a.top
             return pitch > line.size * (self.pitch + 0.3)
-        return False
+        # a page or column break: had the paragraph gone on, its next line would have been
+        # set below ``a`` while there was room (widow control can move one line over)
+        floor = self.layout.bottom_edge.get(p_item.slot, a.bottom)
+        floor = min(floor, self.layout.footnote_top.get(p_item.page, floor) - 0.5 * a.size)
+        return floor - a.bottom > 2.5 * self.pitch * a.size
 
     def _close(self) -> None:
         if self.current is not None:
@@ -236,9 +240,13 @@ class _Builder:
         geometric = self._breaks(item, line, text)
         bullet = BULLET.match(text)
         number = read_number(text)
+        if geometric and (number is None or not follows(self.last_no, number[0])):
+            glued = read_glued(text, self.last_no)
+            number = (glued[0], glued[1], False) if glued else number
         if bullet:
             self._start("bullet", item, index, line, text, bullet.end())
-        elif number and (geometric or follows(self.last_no, number[0])):
+        elif number and ((number[2] and (geometric or follows(self.last_no, number[0])))
+                         or (geometric and follows(self.last_no, number[0]))):
             self.last_no = number[0]
             self._start("body", item, index, line, text, number[1], number[0])
         elif geometric:

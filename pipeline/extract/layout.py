@@ -37,6 +37,8 @@ class Layout:
     front_matter: set[int]
     body_size: float
     right_edge: dict[str, float]  # per column slot: where full lines end
+    bottom_edge: dict[str, float]  # per column slot: where the lowest body lines end
+    footnote_top: dict[int, float]  # page → top of its footnote block
     footnote_marks: dict[int, set[str]]  # page → marks of the notes printed on it
 
 
@@ -60,6 +62,8 @@ def analyse(doc: Document) -> Layout:
     items: list[Item] = []
     marks: dict[int, set[str]] = {}
     edges: dict[str, list[float]] = {"single": [], "left": [], "right": []}
+    floors: dict[str, list[float]] = {"single": [], "left": [], "right": []}
+    note_tops: dict[int, float] = {}
     for page in doc.pages:
         if page.number in front or not page.has_text:
             continue
@@ -90,8 +94,12 @@ def analyse(doc: Document) -> Layout:
                     items.append(Item("body", page.number, [i], slot))
                     if abs(lines[i].size - body_size) < 0.6:
                         edges[slot].append(lines[i].x1)
+                        floors[slot].append(lines[i].bottom)
         for note in notes:
             items.append(Item("footnote", page.number, note.indices, mark=note.mark))
         marks[page.number] = {n.mark for n in notes}
+        if notes:
+            note_tops[page.number] = min(lines[i].top for i in in_notes)
     right_edge = {slot: _percentile(xs, 0.9) for slot, xs in edges.items() if xs}
-    return Layout(items, furniture, front, body_size, right_edge, marks)
+    bottom_edge = {slot: max(ys) for slot, ys in floors.items() if ys}
+    return Layout(items, furniture, front, body_size, right_edge, bottom_edge, note_tops, marks)

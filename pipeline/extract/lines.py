@@ -20,7 +20,7 @@ MARKER = re.compile(
     r"^(?:[•●○◦▪■□‣⁃∙·\-–*o§\uf0b7\uf0a7\uf076\uf0d8\uf0fc]|\(?[a-z]{1,3}\)|\(?\d{1,3}\)"
     r"|(?:\d{1,3}\.){0,3}\d{1,3}\.?|[ivxlc]{1,6}\.?|[A-Z]\.)$"
 )
-CELL_GAP = 0.9  # a horizontal gap wider than this many font sizes separates cells/columns
+CELL_GAP = 0.6  # a horizontal gap wider than this many font sizes separates cells/columns
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,22 +41,39 @@ def _overlap(a_top: float, a_bot: float, b_top: float, b_bot: float) -> float:
     return min(a_bot, b_bot) - max(a_top, b_top)
 
 
+def _same_row(run: Run, base: float, size: float, top: float, bot: float) -> bool:
+    """On the row's baseline, or a smaller raised run (a superscript) touching the row."""
+    if run.baseline and base:
+        if abs(run.baseline - base) <= 0.25 * max(size, run.size):
+            return True
+        if run.size < 0.85 * size:  # a superscript after its line's text
+            return base - 0.7 * size <= run.baseline < base
+        return size < 0.85 * run.size and run.baseline - 0.7 * run.size <= base < run.baseline
+    h = max(run.bottom - run.top, 0.5)
+    return _overlap(top, bot, run.top, run.bottom) >= 0.3 * min(h, max(bot - top, 0.5))
+
+
 def group_rows(runs: list[Run]) -> list[list[Run]]:
-    """Runs sharing most of their height, as rows from top to bottom."""
+    """Runs on one baseline (with their superscripts), as rows from top to bottom.
+
+    Baselines rather than box overlap: tight boxes of a table cell's wrapped lines touch
+    (descenders over ascenders) and would chain two lines into one row.
+    """
     rows: list[list[Run]] = []
-    spans: list[tuple[float, float]] = []
-    for run in sorted(runs, key=lambda r: ((r.top + r.bottom) / 2, r.x0)):
-        h = max(run.bottom - run.top, 0.5)
-        for i in range(len(rows) - 1, max(len(rows) - 3, -1), -1):
-            top, bot = spans[i]
-            if _overlap(top, bot, run.top, run.bottom) >= 0.3 * min(h, max(bot - top, 0.5)):
+    keys: list[tuple[float, float, float, float]] = []  # baseline, size, top, bottom
+    for run in sorted(runs, key=lambda r: (r.baseline or r.bottom, -r.size, r.x0)):
+        for i in range(len(rows) - 1, max(len(rows) - 4, -1), -1):
+            base, size, top, bot = keys[i]
+            if _same_row(run, base, size, top, bot):
                 rows[i].append(run)
-                spans[i] = (min(top, run.top), max(bot, run.bottom))
+                if run.size > size:  # the row so far held only a superscript
+                    base, size = run.baseline, run.size
+                keys[i] = (base, size, min(top, run.top), max(bot, run.bottom))
                 break
         else:
             rows.append([run])
-            spans.append((run.top, run.bottom))
-    order = sorted(range(len(rows)), key=lambda i: spans[i])
+            keys.append((run.baseline, run.size, run.top, run.bottom))
+    order = sorted(range(len(rows)), key=lambda i: (keys[i][2], keys[i][0]))
     return [rows[i] for i in order]
 
 

@@ -1,9 +1,9 @@
 """Paragraph numbers as reviews print them: "3.12", "1.2.3", "37", "iv", glued or dotted.
 
-A number is read only at the start of a line and only when the text after it starts
-like a sentence (a capital or an opening quote or bracket), so a wrapped line that
-starts "12 weeks later" is not taken for paragraph 12; at a line that layout says
-continues a paragraph, the number must also follow on from the previous one.
+A number is read only at the start of a line. It is strong when the text after it
+starts like a sentence (a capital or an opening quote or bracket), so a wrapped line
+starting "12 weeks later" is not taken for paragraph 12; at a line that layout says
+continues a paragraph, a number must also follow on from the previous one.
 """
 
 from __future__ import annotations
@@ -12,7 +12,8 @@ import re
 
 PARA_NO = re.compile(
     r"^(?P<no>(?:\d{1,3}\.){1,3}\d{1,3}|\d{1,3}|[ivxlc]{1,7})(?P<dot>\.)?"
-    r"(?:[ \t\u00a0]+|(?=[A-Z“\"‘'(\[]))(?=[A-Z“\"‘'(\[])")
+    r"(?:(?P<space>[ \t\u00a0]+)|(?=[A-Z“\"‘'(\[]))(?P<first>\S)")
+SENTENCE_START = re.compile(r"[A-Z“\"‘'(\[]")
 ROMAN = {"i": 1, "v": 5, "x": 10, "l": 50, "c": 100}
 
 
@@ -26,15 +27,25 @@ def roman_value(text: str) -> int | None:
     return total
 
 
-def read_number(text: str) -> tuple[str, int] | None:
-    """``(number, length of the number and its separator)`` at the start of ``text``."""
+def read_number(text: str) -> tuple[str, int, bool] | None:
+    """``(number, length of number and separator, strong)`` at the start of ``text``.
+
+    Strong when the text after the number starts like a sentence; a weak number (text
+    starting with a digit or a lower-case word, "7.2 develops ...") is only trusted by
+    the caller when layout and sequence agree.
+    """
     m = PARA_NO.match(text)
     if not m:
         return None
     no = m.group("no")
-    if re.fullmatch(r"[ivxlc]+", no) and (roman_value(no) is None or m.end() == m.end("no")):
-        return None  # roman numerals must be separated from their text
-    return no, m.end()
+    sentence = bool(SENTENCE_START.match(m.group("first")))
+    if not sentence and not m.group("space"):
+        return None
+    roman = re.fullmatch(r"[ivxlc]+", no) is not None
+    if roman and roman_value(no) is None:
+        return None
+    strong = sentence and (bool(m.group("space")) or not roman)  # "ivThere" is weak
+    return no, m.start("first"), strong
 
 
 def follows(prev: str | None, cand: str) -> bool:
@@ -55,3 +66,24 @@ def follows(prev: str | None, cand: str) -> bool:
         return parts[:len(before)] == before and parts[-1] == 1
     head = before[:len(parts)]
     return parts[:-1] == head[:-1] and 0 < parts[-1] - head[-1] <= 3
+
+
+def successors(prev: str | None) -> list[str]:
+    """The numbers that would come next after ``prev`` (for numbers glued to digits)."""
+    if prev is None:
+        return ["1", "1.1", "i"]
+    if re.fullmatch(r"[ivxlc]+", prev):
+        return []
+    parts = prev.split(".")
+    out = [".".join(parts[:-1] + [str(int(parts[-1]) + 1)])]
+    if len(parts) > 1:
+        out.append(".".join(parts[:-2] + [str(int(parts[-2]) + 1), "1"]))
+    return out
+
+
+def read_glued(text: str, prev: str | None) -> tuple[str, int] | None:
+    """The expected next number glued to text starting with a digit ("1514.6.22. ...")."""
+    for cand in successors(prev):
+        if text.startswith(cand) and text[len(cand):len(cand) + 1].isdigit():
+            return cand, len(cand)
+    return None
