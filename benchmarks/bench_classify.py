@@ -1,0 +1,53 @@
+"""Classification throughput on one core: passages/s of the default model.
+
+Prints passages/s for ``predict_proba`` (scores only) and ``code`` (scores, evidence,
+explanations, flags), with the keyword coder run in the same process as the baseline,
+and the ratios. Run: ``.venv/bin/python benchmarks/bench_classify.py``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import time
+
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+from pipeline.formats import read_labelled  # noqa: E402
+from pipeline.keywords import KeywordCoder  # noqa: E402
+from pipeline.store import load_model  # noqa: E402
+from pipeline.train import CORPUS_PASSAGES, doc_ids_of  # noqa: E402
+
+
+def rate(fn, n: int, repeat: int) -> float:
+    best = float("inf")
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - start)
+    return n / best
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--copies", type=int, default=4, help="corpus copies to score")
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+    passages = read_labelled(CORPUS_PASSAGES)[1]
+    texts = [p.text for p in passages] * args.copies
+    docs = [f"{d}#{k}" for k in range(args.copies) for d in doc_ids_of(passages)]
+    model, card = load_model()
+    keyword = KeywordCoder()
+    n = len(texts)
+    print(f"{n:,} passages ({len(set(docs))} reviews), model {card['model_id']}, one process")
+    base = rate(lambda: keyword.predict_proba(texts), n, args.repeat)
+    proba = rate(lambda: model.predict_proba(texts, docs), n, args.repeat)
+    code = rate(lambda: model.code(texts, docs), n, args.repeat)
+    print(f"{'keyword coder (baseline)':<34}{base:>10,.0f} passages/s   1.00x")
+    print(f"{'ThemeModel.predict_proba':<34}{proba:>10,.0f} passages/s   {proba / base:.2f}x")
+    print(f"{'ThemeModel.code (with evidence)':<34}{code:>10,.0f} passages/s   {code / base:.2f}x")
+
+
+if __name__ == "__main__":
+    main()
