@@ -1,39 +1,181 @@
-"""A run over input PDFs: discovery, per-document processing, run files."""
+"""A run over input PDFs at corpus scale: discovery, cache, parallelism, resume, limits.
+
+How a run goes, and why:
+
+1. Discover PDFs (following folder links, reporting link loops and unreadable
+   entries as errors rather than stopping).
+2. Hash every file in this process. The sha256 names the work: the same PDF under
+   two names is processed once, and a file whose results are cached is not sent to
+   a worker at all, which is what makes a re-run over an unchanged folder take
+   seconds.
+3. Send the rest to joblib workers (loky processes by default, or an existing
+   dask.distributed cluster), one task per document, largest first so a long review
+   does not start last. Each worker loads the model once. spaCy's own ``n_process``
+   was slower than one process here, so parallelism is per document.
+4. Save each document's result in the cache the moment it arrives, atomically.
+   That is also what ``--resume`` relies on: a killed run loses at most the
+   documents in flight.
+5. Assemble passages.jsonl, documents.jsonl and errors.jsonl in input order by
+   streaming entries back from the cache (memory stays flat at corpus scale), each
+   written to a temporary file and renamed into place; manifest.json last.
+
+One bad file never stops a batch: every failure becomes a record with a ``kind``.
+"""
 
 from __future__ import annotations
 
+import ctypes
+import errno
 import os
 import re
+import shutil
+import signal
+import stat
+import sys
+import threading
 import time
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from pipeline import __version__
+from pipeline.cache import (
+    ResultCache,
+    atomic_write_bytes,
+    classifier_fingerprint,
+    dumps_safe,
+    extract_namespace,
+    extractor_fingerprint,
+    predict_namespace,
+)
 from pipeline.context import review_context
 from pipeline.extract import ExtractionError, extract
-from pipeline.io import write_json, write_jsonl
+from pipeline.io import read_json, write_json, write_jsonl
 from pipeline.records import LABELS, SCHEMA_VERSION, RunError
 from pipeline.segment import segment
-from pipeline.store import library_versions, load_model
+from pipeline.store import ARTEFACT, DEFAULT_MODEL_DIR, library_versions, load_model, sha256_file
+
+DEFAULT_TIMEOUT = 120.0
+BACKENDS = ("loky", "dask")
+STATE_FILE = ".run.json"
+# Failures that depend on the moment, not on the file: never cached, retried on re-run.
+TRANSIENT_KINDS = frozenset({"timeout", "internal_error", "unreadable_path", "worker_died"})
+
+
+# ---------------------------------------------------------------- paths
+def display_path(path: str | Path) -> str:
+    """A path as printable, UTF-8-safe text.
+
+    File names that are not valid UTF-8 arrive as lone surrogates
+    (``surrogateescape``) and would crash a UTF-8 JSON writer; their raw bytes are
+    shown as ``\\xNN`` instead.
+    """
+    return os.fsencode(path).decode("utf-8", "backslashreplace")
+
+
+def _is_pdf_name(name: str) -> bool:
+    return name.lower().endswith(".pdf")
+
+
+def _walk(root: Path, entries: list[Path | RunError]) -> None:
+    """Recursive scan that follows folder links but reports a link back to an ancestor."""
+
+    def visit(folder: Path, ancestors: frozenset[tuple[int, int]]) -> None:
+        try:
+            st = folder.stat()
+            with os.scandir(folder) as it:
+                listing = sorted(it, key=lambda e: e.name)
+        except OSError as exc:
+            entries.append(_path_error(folder, exc))
+            return
+        here = ancestors | {(st.st_dev, st.st_ino)}
+        for item in listing:
+            path = Path(item.path)
+            try:
+                is_dir = item.is_dir()  # follows links
+            except OSError:
+                is_dir = False
+            if not is_dir:
+                if _is_pdf_name(item.name):
+                    entries.append(_file_entry(path))
+                continue
+            try:
+                sub = path.stat()
+            except OSError as exc:
+                entries.append(_path_error(path, exc))
+                continue
+            if (sub.st_dev, sub.st_ino) in here:
+                entries.append(RunError(display_path(path), "symlink_loop",
+                                        "symbolic link to a folder that contains it; "
+                                        "not followed"))
+                continue
+            visit(path, here)
+
+    visit(root, frozenset())
+
+
+def _path_error(path: Path, exc: OSError) -> RunError:
+    if exc.errno == errno.ELOOP:
+        return RunError(display_path(path), "symlink_loop",
+                        "symbolic link loop: the link resolves back to itself")
+    if exc.errno == errno.ENOENT and path.is_symlink():
+        return RunError(display_path(path), "unreadable_path",
+                        "broken symbolic link: its target does not exist")
+    return RunError(display_path(path), "unreadable_path",
+                    f"cannot read: {exc.strerror or exc}")
+
+
+def _file_entry(path: Path) -> Path | RunError:
+    try:
+        st = path.stat()
+    except OSError as exc:
+        return _path_error(path, exc)
+    if not stat.S_ISREG(st.st_mode):
+        return RunError(display_path(path), "unreadable_path",
+                        "not a regular file (a pipe or device?); skipped")
+    return path
+
+
+def discover_entries(inputs: Sequence[str | Path]) -> list[Path | RunError]:
+    """PDF files named directly or found under folders (recursively, *.pdf any case),
+    and the entries that could not be read, in one list in input order.
+
+    Order: inputs as given, paths sorted within each folder; a path met twice is
+    kept once.
+    """
+    entries: list[Path | RunError] = []
+    for item in inputs:
+        path = Path(item)
+        try:
+            is_dir = path.is_dir()
+        except OSError:
+            is_dir = False
+        if is_dir:
+            _walk(path, entries)
+        elif os.path.lexists(path):
+            entries.append(_file_entry(path))
+        else:
+            entries.append(RunError(display_path(path), "unreadable_path",
+                                    "no such file or folder"))
+    seen: set[Path] = set()
+    unique = []
+    for entry in entries:
+        if isinstance(entry, Path):
+            if entry in seen:
+                continue
+            seen.add(entry)
+        unique.append(entry)
+    return unique
 
 
 def discover(inputs: Sequence[str | Path]) -> tuple[list[Path], list[RunError]]:
-    """PDF files named directly or found under folders (recursively, *.pdf any case)."""
-    found: list[Path] = []
-    errors: list[RunError] = []
-    for item in inputs:
-        path = Path(item)
-        if path.is_dir():
-            for root, _dirs, files in os.walk(path, followlinks=False):
-                found += [Path(root) / f for f in sorted(files) if f.lower().endswith(".pdf")]
-        elif path.is_file():
-            found.append(path)
-        else:
-            errors.append(RunError(str(path), "unreadable_path", "no such file or folder"))
-    return sorted(dict.fromkeys(found)), errors
+    """The PDF paths to process and the entries that could not be read."""
+    entries = discover_entries(inputs)
+    return ([e for e in entries if isinstance(e, Path)],
+            [e for e in entries if isinstance(e, RunError)])
 
 
 def make_doc_id(path: Path, sha256: str) -> str:
@@ -41,75 +183,505 @@ def make_doc_id(path: Path, sha256: str) -> str:
     return f"{stem[:48]}-{sha256[:8]}"
 
 
+# ---------------------------------------------------------------- time limit
+class DocumentTimeout(Exception):
+    """Raised inside a worker when one document exceeds the per-document limit."""
+
+
+@contextmanager
+def time_limit(seconds: float | None) -> Iterator[None]:
+    """Raise DocumentTimeout in this thread after ``seconds``.
+
+    In a process's main thread (loky workers, serial runs) a SIGALRM timer; in other
+    threads (dask threads) an asynchronous exception set from a timer thread. Both
+    interrupt Python code, which is where pathological layouts spend their time; a
+    single C call that never returns cannot be interrupted this way.
+    """
+    if not seconds or seconds <= 0:
+        yield
+        return
+    if threading.current_thread() is threading.main_thread() and hasattr(signal, "setitimer"):
+        def on_alarm(_signum: int, _frame: Any) -> None:
+            raise DocumentTimeout
+
+        previous = signal.signal(signal.SIGALRM, on_alarm)
+        signal.setitimer(signal.ITIMER_REAL, seconds)
+        try:
+            yield
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, previous)
+        return
+    tid = ctypes.c_ulong(threading.get_ident())
+    lock = threading.Lock()
+    state = {"done": False, "fired": False}
+
+    def fire() -> None:
+        with lock:
+            if not state["done"]:
+                ctypes.pythonapi.PyThreadState_SetAsyncExc(tid, ctypes.py_object(DocumentTimeout))
+                state["fired"] = True
+
+    timer = threading.Timer(seconds, fire)
+    timer.daemon = True
+    timer.start()
+    try:
+        yield
+    finally:
+        with lock:
+            state["done"] = True
+        timer.cancel()
+        if state["fired"]:  # clear it if it is still pending
+            ctypes.pythonapi.PyThreadState_SetAsyncExc(tid, None)
+
+
+# ---------------------------------------------------------------- worker side
+@dataclass(frozen=True, slots=True)
+class Task:
+    """One unique file's work. ``extraction`` is set when only classification is needed."""
+
+    sha256: str
+    path: str
+    doc_id: str
+    model_dir: str
+    model_sha: str
+    timeout: float | None
+    extraction: dict[str, Any] | None = None
+
+
+@dataclass(slots=True)
+class Outcome:
+    sha256: str
+    extraction: dict[str, Any] | None = None  # new entry to cache (passages or error)
+    prediction: dict[str, Any] | None = None  # new entry to cache
+    error: tuple[str, str] | None = None  # (kind, message), transient
+    pages: int = 0
+    seconds: float = 0.0
+
+
+_MODELS: dict[tuple[str, str], Any] = {}
+
+
+def _worker_model(model_dir: str, model_sha: str) -> Any:
+    """The model, loaded (and hash-checked) once per worker process, not per document."""
+    key = (model_dir, model_sha)
+    if key not in _MODELS:
+        model, card = load_model(model_dir)
+        if card["artefacts"][ARTEFACT] != model_sha:
+            raise RuntimeError(f"{model_dir}: the model changed during the run")
+        _MODELS[key] = model
+    return _MODELS[key]
+
+
+def _clean(text: str | None) -> str | None:
+    """Replace lone surrogates (broken PDF text) so the UTF-8 writer cannot fail later."""
+    if text is None:
+        return None
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "replace").decode("utf-8")
+
+
+def _extract_entry(task: Task) -> dict[str, Any]:
+    doc = extract(task.path)
+    if doc.sha256 != task.sha256:
+        raise ExtractionError("unreadable_path", "the file changed while the run was reading it")
+    doc.doc_id = task.doc_id
+    passages = []
+    for p in segment(doc):
+        d = p.to_dict()
+        for key in ("text", "section", "para_no"):
+            d[key] = _clean(d[key])
+        passages.append(d)
+    return {"doc_id": task.doc_id, "title": _clean(doc.title), "pages": len(doc.pages),
+            "pages_without_text": list(doc.pages_without_text), "engine": doc.engine,
+            "passages": passages}
+
+
+def process_task(task: Task) -> Outcome:
+    """Extract/segment (unless cached), then classify one document; never raises.
+
+    Runs in a worker. Returns entries for the parent to cache; the parent, not the
+    worker, writes them, so a remote (dask) worker needs no access to the cache.
+    """
+    start = time.perf_counter()
+    out = Outcome(task.sha256)
+    extraction = task.extraction
+    try:
+        model = _worker_model(task.model_dir, task.model_sha)
+        with time_limit(task.timeout):
+            if extraction is None:
+                try:
+                    extraction = _extract_entry(task)
+                except ExtractionError as exc:
+                    if exc.kind in TRANSIENT_KINDS:
+                        out.error = (exc.kind, exc.message)
+                    else:
+                        out.extraction = {"error": {"kind": exc.kind, "message": exc.message}}
+                    return out
+                out.extraction = extraction
+            out.pages = extraction["pages"]
+            texts = [p["text"] for p in extraction["passages"]]
+            context = review_context(texts, extraction["title"])
+            doc_ids = [extraction["doc_id"]] * len(texts)
+            preds = model.code(texts, doc_ids, [context] * len(texts)) if texts else []
+            out.prediction = {"context": context.to_dict(),
+                              "predictions": [p.to_dict() for p in preds]}
+    except DocumentTimeout:
+        limit = f"{task.timeout:g}"
+        out.error = ("timeout", f"stopped after the per-document limit of {limit}s "
+                                "(--timeout); the rest of the run went on")
+    except Exception as exc:  # one bad file must never stop the batch
+        out.error = ("internal_error", f"{type(exc).__name__}: {exc}")
+    finally:
+        out.seconds = time.perf_counter() - start
+    return out
+
+
+# ---------------------------------------------------------------- parent side
 @dataclass
 class RunSummary:
     out_dir: Path
     documents: int = 0
     failed: int = 0
     passages: int = 0
+    pages: int = 0
     label_counts: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
+    cache_hits: dict[str, int] = field(default_factory=dict)
+    error_kinds: dict[str, int] = field(default_factory=dict)
 
 
-def process_document(path: Path, model: Any) -> tuple[dict, list[dict]]:
-    doc = extract(path)
-    doc.doc_id = make_doc_id(path, doc.sha256)
-    passages = segment(doc)
-    texts = [p.text for p in passages]
-    context = review_context(texts, doc.title)
-    preds = model.code(texts, [p.doc_id for p in passages], [context] * len(texts))
-    records = []
-    counts: Counter[str] = Counter()
-    for p, pred in zip(passages, preds, strict=True):
-        counts.update(pred.labels)
-        records.append({"schema_version": SCHEMA_VERSION, **p.to_dict(), **pred.to_dict(),
-                        "model": model.model_id})
-    document = {
-        "schema_version": SCHEMA_VERSION,
-        "doc_id": doc.doc_id,
-        "source": str(path),
-        "sha256": doc.sha256,
-        "title": doc.title,
-        "pages": len(doc.pages),
-        "passages": len(records),
-        "status": "ok",
-        "label_counts": {label: counts.get(label, 0) for label in LABELS},
-        **context.to_dict(),
-    }
-    return document, records
+def _progress(total: int, enabled: bool | None) -> Any:
+    """A tqdm bar on an interactive stderr; silent in CI, pipes and logs."""
+    from tqdm.auto import tqdm
+
+    if enabled is None:
+        enabled = sys.stderr.isatty() and not os.environ.get("CI")
+    return tqdm(total=total, unit="doc", disable=not enabled, desc="cspr run",
+                dynamic_ncols=True, leave=False)
+
+
+@contextmanager
+def _backend(backend: str, scheduler: str | None, jobs: int) -> Iterator[int]:
+    """joblib configured for local processes or an existing dask.distributed cluster."""
+    import joblib
+
+    if backend == "dask":
+        if not scheduler:
+            raise ValueError("--backend dask needs --scheduler ADDRESS (e.g. tcp://host:8786)")
+        try:
+            from distributed import Client
+        except ImportError as exc:
+            raise ValueError("--backend dask needs dask.distributed: "
+                             "pip install 'cspr[dask]'") from exc
+        try:
+            client = Client(scheduler, timeout="10s")
+        except OSError as exc:
+            raise ValueError(f"cannot reach the dask scheduler at {scheduler}: {exc}") from exc
+        try:
+            with joblib.parallel_config(backend="dask"):
+                yield -1
+        finally:
+            client.close()
+        return
+    if backend != "loky":
+        raise ValueError(f"unknown backend {backend!r}; choose one of {', '.join(BACKENDS)}")
+    with joblib.parallel_config(backend="loky"):
+        yield jobs
+
+
+def _run_tasks(tasks: list[Task], backend: str, scheduler: str | None, jobs: int,
+               on_result: Callable[[Outcome], None]) -> None:
+    """Run tasks in parallel, handing each outcome over as soon as it is done."""
+    if not tasks:
+        return
+    if jobs == 1 and backend == "loky":
+        for task in tasks:
+            on_result(process_task(task))
+        return
+    from joblib import Parallel, delayed
+
+    pending = {t.sha256: t for t in tasks}
+
+    def handle(outcome: Outcome) -> None:
+        pending.pop(outcome.sha256, None)
+        on_result(outcome)
+
+    with _backend(backend, scheduler, jobs) as n_jobs:
+        try:
+            parallel = Parallel(n_jobs=n_jobs, return_as="generator_unordered", batch_size=1)
+            for outcome in parallel(delayed(process_task)(t) for t in tasks):
+                handle(outcome)
+            return
+        except Exception as exc:  # a worker died (segfault, OOM kill); find the culprit
+            if backend != "loky" or "terminated" not in f"{type(exc).__name__} {exc}".lower():
+                raise
+    _isolate(list(pending.values()), handle)
+
+
+def _isolate(tasks: list[Task], handle: Callable[[Outcome], None]) -> None:
+    """After a worker died, run each remaining document in a fresh one-process pool.
+
+    Slower, but names the file that kills its process and keeps the rest of the run.
+    """
+    from joblib.externals.loky import get_reusable_executor
+
+    for task in tasks:
+        executor = get_reusable_executor(max_workers=1)
+        try:
+            handle(executor.submit(process_task, task).result())
+        except Exception as exc:
+            handle(Outcome(task.sha256, error=(
+                "worker_died", f"the worker process died reading this file "
+                               f"({type(exc).__name__}); a crash in the PDF library?")))
+
+
+def _relabel(passage: dict[str, Any], old_id: str, new_id: str, source: str) -> dict[str, Any]:
+    """A cached passage as it belongs to this path (same content, another name)."""
+    if old_id != new_id:
+        passage["doc_id"] = new_id
+        pid = passage.get("passage_id") or ""
+        if pid.startswith(old_id):
+            passage["passage_id"] = new_id + pid[len(old_id):]
+    passage["source"] = source
+    return passage
+
+
+def _hash_all(entries: list[Path | RunError]) -> dict[Path, str]:
+    """sha256 of every path; a file that cannot be read becomes an error entry in place."""
+    shas: dict[Path, str] = {}
+    for i, entry in enumerate(entries):
+        if isinstance(entry, Path):
+            try:
+                shas[entry] = sha256_file(entry)
+            except OSError as exc:
+                entries[i] = _path_error(entry, exc)
+    return shas
+
+
+def _write_state(out: Path, state: dict[str, Any]) -> None:
+    atomic_write_bytes(out / STATE_FILE, dumps_safe(state), fsync=True)
+
+
+def read_state(out_dir: str | Path) -> dict[str, Any]:
+    """The options of the last run into ``out_dir`` (what ``--resume`` repeats)."""
+    path = Path(out_dir) / STATE_FILE
+    if not path.is_file():
+        raise ValueError(f"nothing to resume: {display_path(path)} not found "
+                         "(was a run started into this folder?)")
+    return read_json(path)
 
 
 def run(inputs: Iterable[str | Path], out_dir: str | Path,
-        model_dir: str | Path | None = None) -> RunSummary:
+        model_dir: str | Path | None = None, *, jobs: int | None = None,
+        cache_dir: str | Path | None = None, use_cache: bool = True, resume: bool = False,
+        timeout: float | None = DEFAULT_TIMEOUT, backend: str = "loky",
+        scheduler: str | None = None, progress: bool | None = None) -> RunSummary:
+    """Code every PDF under ``inputs`` into ``out_dir``; see the module docstring.
+
+    ``use_cache=False`` keeps per-document results only in ``out_dir/.parts`` for
+    resuming and removes them when the run completes. ``resume=True`` keeps those
+    parts; with the cache on, finished documents are reused either way.
+    """
     start = time.perf_counter()
     out = Path(out_dir)
-    inputs = [str(i) for i in inputs]
+    out.mkdir(parents=True, exist_ok=True)
+    inputs = [os.fspath(i) for i in inputs]
+    if backend not in BACKENDS:
+        raise ValueError(f"unknown backend {backend!r}; choose one of {', '.join(BACKENDS)}")
+    jobs = jobs or os.cpu_count() or 1
+    if jobs < 0:
+        jobs = max(1, (os.cpu_count() or 1) + 1 + jobs)
+    model_dir = Path(model_dir) if model_dir else DEFAULT_MODEL_DIR
     model, card = load_model(model_dir)
-    paths, errors = discover(inputs)
-    documents, passages = [], []
-    for path in paths:
-        try:
-            document, records = process_document(path, model)
-        except ExtractionError as exc:
-            errors.append(RunError(str(path), exc.kind, exc.message))
+    model_sha = card["artefacts"][ARTEFACT]
+    _MODELS[(str(model_dir), model_sha)] = model  # serial and threaded workers reuse it
+    if use_cache:
+        cache_root = Path(cache_dir) if cache_dir else out / ".cache"
+    else:
+        cache_root = out / ".parts"
+        if not resume:
+            shutil.rmtree(cache_root, ignore_errors=True)
+    cache = ResultCache(cache_root)
+    _write_state(out, {"inputs": inputs, "model_dir": str(model_dir), "jobs": jobs,
+                       "cache_dir": str(cache_root) if use_cache else None,
+                       "use_cache": use_cache, "timeout": timeout, "backend": backend,
+                       "scheduler": scheduler, "complete": False})
+
+    efp, cfp = extractor_fingerprint(), classifier_fingerprint()
+    ns_extract, ns_predict = extract_namespace(efp), predict_namespace(efp, cfp, model_sha)
+
+    t0 = time.perf_counter()
+    entries = discover_entries(inputs)
+    shas = _hash_all(entries)
+    t_discover = time.perf_counter() - t0
+
+    # One task per unique content not already cached, largest files first.
+    first_path: dict[str, Path] = {}
+    for path, sha in shas.items():
+        first_path.setdefault(sha, path)
+    hits = Counter()
+    tasks: list[Task] = []
+    done: set[str] = set()
+    for sha, path in first_path.items():
+        if cache.has(ns_predict, sha):
+            hits["prediction"] += 1
+            done.add(sha)
             continue
-        documents.append(document)
-        passages += records
-    summary = RunSummary(out, documents=len(documents), failed=len(errors),
-                         passages=len(passages))
-    summary.label_counts = {lab: sum(d["label_counts"][lab] for d in documents) for lab in LABELS}
-    write_jsonl(out / "passages.jsonl", passages)
+        extraction = cache.get(ns_extract, sha)
+        if extraction is not None and "error" in extraction:
+            hits["extraction"] += 1
+            done.add(sha)
+            continue
+        if extraction is not None:
+            hits["extraction"] += 1
+        tasks.append(Task(sha, os.fspath(path), make_doc_id(path, sha), str(model_dir),
+                          model_sha, timeout, extraction))
+    tasks.sort(key=lambda t: -_size(t.path))
+
+    transient: dict[str, tuple[str, str]] = {}
+    computed_pages = 0
+    bar = _progress(len(first_path), progress)
+    bar.update(len(done))
+
+    def on_result(outcome: Outcome) -> None:
+        nonlocal computed_pages
+        if outcome.extraction is not None:
+            cache.put(ns_extract, outcome.sha256, outcome.extraction)
+        if outcome.prediction is not None:
+            cache.put(ns_predict, outcome.sha256, outcome.prediction)
+        if outcome.error is not None:
+            transient[outcome.sha256] = outcome.error
+        computed_pages += outcome.pages
+        bar.update(1)
+        bar.set_postfix(pages=computed_pages, refresh=False)
+
+    t0 = time.perf_counter()
+    try:
+        _run_tasks(tasks, backend, scheduler, jobs, on_result)
+    finally:
+        bar.close()
+    t_compute = time.perf_counter() - t0
+
+    t0 = time.perf_counter()
+    summary = RunSummary(out, cache_hits=dict(hits))
+    documents: list[dict[str, Any]] = []
+    label_totals: Counter[str] = Counter()
+    seen: dict[str, str] = {}  # sha -> doc_id of its first path
+
+    errors: list[RunError] = []
+
+    def records() -> Iterator[dict[str, Any]]:
+        for path in entries:
+            if isinstance(path, RunError):
+                errors.append(path)
+                documents.append({"schema_version": SCHEMA_VERSION, "doc_id": None,
+                                  "source": path.source, "sha256": None, "duplicate_of": None,
+                                  "title": None, "pages": None, "passages": 0,
+                                  "status": path.kind, "label_counts": {}})
+                continue
+            sha = shas[path]
+            doc_id, source = make_doc_id(path, sha), display_path(path)
+            base = {"schema_version": SCHEMA_VERSION, "doc_id": doc_id, "source": source,
+                    "sha256": sha, "duplicate_of": seen.get(sha)}
+            seen.setdefault(sha, doc_id)
+            ext = pred = None
+            if sha not in transient:
+                ext = cache.get(ns_extract, sha)
+                if ext is not None and "error" not in ext:
+                    pred = cache.get(ns_predict, sha)
+                if ext is None or ("error" not in ext and pred is None):
+                    # A damaged or vanished entry: compute it here rather than lose it.
+                    on_result(process_task(Task(sha, os.fspath(path), doc_id, str(model_dir),
+                                                model_sha, timeout, None)))
+                    ext = cache.get(ns_extract, sha)
+                    pred = cache.get(ns_predict, sha)
+            if sha in transient or ext is None or "error" in ext or pred is None:
+                kind, message = transient.get(sha) or _cached_error(ext)
+                errors.append(RunError(source, kind, message))
+                documents.append({**base, "title": None, "pages": None, "passages": 0,
+                                  "status": kind, "label_counts": {}})
+                continue
+            counts: Counter[str] = Counter()
+            n = 0
+            for passage, prediction in zip(ext["passages"], pred["predictions"], strict=True):
+                counts.update(prediction["labels"])
+                n += 1
+                yield {"schema_version": SCHEMA_VERSION,
+                       **_relabel(passage, ext["doc_id"], doc_id, source),
+                       **prediction, "model": model.model_id}
+            label_totals.update(counts)
+            summary.pages += ext["pages"]
+            documents.append({**base, "title": ext["title"], "pages": ext["pages"],
+                              "passages": n, "status": "ok",
+                              "label_counts": {lab: counts.get(lab, 0) for lab in LABELS},
+                              "pages_without_text": ext["pages_without_text"],
+                              **pred["context"]})
+
+    summary.passages = write_jsonl(out / "passages.jsonl", records())
     write_jsonl(out / "documents.jsonl", documents)
     write_jsonl(out / "errors.jsonl", [e.to_dict() for e in errors])
+    t_write = time.perf_counter() - t0
+
+    summary.documents = sum(d["status"] == "ok" for d in documents)
+    summary.failed = len(errors)
+    summary.error_kinds = dict(Counter(e.kind for e in errors))
+    summary.label_counts = {lab: label_totals.get(lab, 0) for lab in LABELS}
     summary.seconds = time.perf_counter() - start
     write_json(out / "manifest.json", {
         "schema_version": SCHEMA_VERSION,
         "cspr_version": __version__,
         "versions": library_versions(),
-        "model": {"model_id": card.get("model_id"), "sha256": card["artefacts"]},
-        "inputs": inputs,
+        "model": {"model_id": card.get("model_id"), "sha256": card["artefacts"],
+                  "dir": display_path(model_dir)},
+        "inputs": [display_path(i) for i in inputs],
         "counts": {"documents": summary.documents, "failed": summary.failed,
-                   "passages": summary.passages, "labels": summary.label_counts},
-        "timings": {"total_seconds": round(summary.seconds, 3)},
+                   "unique_files": len(first_path), "pages": summary.pages,
+                   "passages": summary.passages, "labels": summary.label_counts,
+                   "errors_by_kind": summary.error_kinds},
+        "run": {"jobs": jobs if backend == "loky" else None, "backend": backend,
+                "scheduler": scheduler, "timeout_seconds": timeout, "resumed": resume,
+                "cache_dir": display_path(cache_root) if use_cache else None,
+                "extractor_fingerprint": efp, "classifier_fingerprint": cfp},
+        "cache": {"prediction_hits": hits.get("prediction", 0),
+                  "extraction_hits": hits.get("extraction", 0),
+                  "documents_computed": len(tasks), "pages_computed": computed_pages},
+        "timings": {"discover_and_hash_seconds": round(t_discover, 3),
+                    "compute_seconds": round(t_compute, 3),
+                    "write_seconds": round(t_write, 3),
+                    "total_seconds": round(summary.seconds, 3)},
     })
+    state = read_json(out / STATE_FILE)
+    _write_state(out, {**state, "complete": True})
+    if not use_cache:
+        shutil.rmtree(cache_root, ignore_errors=True)
     return summary
+
+
+def _cached_error(entry: dict[str, Any] | None) -> tuple[str, str]:
+    err = (entry or {}).get("error") or {}
+    return err.get("kind", "internal_error"), err.get("message", "no result was produced")
+
+
+def _size(path: str) -> int:
+    try:
+        return os.stat(path).st_size
+    except OSError:
+        return 0
+
+
+def resume_options(out_dir: str | Path) -> dict[str, Any]:
+    """Keyword arguments for ``run`` that repeat the last run into ``out_dir``."""
+    state = read_state(out_dir)
+    return {"inputs": state["inputs"], "model_dir": state.get("model_dir"),
+            "jobs": state.get("jobs"), "cache_dir": state.get("cache_dir"),
+            "use_cache": state.get("use_cache", True), "timeout": state.get("timeout"),
+            "backend": state.get("backend", "loky"), "scheduler": state.get("scheduler")}
+
+
+__all__ = ["DEFAULT_TIMEOUT", "DocumentTimeout", "RunSummary", "Task", "discover",
+           "display_path", "make_doc_id", "process_task", "read_state",
+           "resume_options", "run", "time_limit"]

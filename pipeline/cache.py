@@ -1,0 +1,126 @@
+"""A content-addressed store of per-document results, so re-runs and resumes skip work.
+
+Two namespaces, because the two stages go stale for different reasons:
+
+- ``extract/<extractor fingerprint>/``: a file's passages (or its deterministic
+  extraction error), keyed by the file's sha256. Stale when the PDF or the
+  extraction/segmentation code changes.
+- ``predict/<extractor>-<classifier>-<model sha>/``: the predictions and review
+  context for those passages. Stale when any of those change; a new model only
+  re-runs classification.
+
+Entries are written atomically (temporary file, then rename) the moment a document
+finishes, so a killed run leaves only whole entries; a damaged entry (e.g. after a
+power cut) fails validation and is recomputed. Entries are JSON, not pickles, so a
+cache folder cannot run code.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from pipeline import __version__
+
+PACKAGE = Path(__file__).resolve().parent
+# Code whose output the cache stores; any change to these files invalidates entries.
+EXTRACTION_CODE = ("extract", "segment.py", "nlp.py", "records.py")
+CLASSIFIER_CODE = ("model.py", "features.py", "context.py", "cues.py", "lexicon.py",
+                   "records.py", "data")
+EXTRACTION_LIBS = ("pypdfium2", "pdfplumber", "spacy")
+CLASSIFIER_LIBS = ("scikit-learn", "numpy", "scipy", "spacy")
+
+
+def _code_fingerprint(parts: tuple[str, ...], libs: tuple[str, ...]) -> str:
+    h = hashlib.sha256(f"cspr {__version__}\n".encode())
+    for lib in libs:
+        try:
+            h.update(f"{lib} {metadata.version(lib)}\n".encode())
+        except metadata.PackageNotFoundError:
+            h.update(f"{lib} -\n".encode())
+    for part in parts:
+        root = PACKAGE / part
+        files = sorted(root.rglob("*")) if root.is_dir() else [root]
+        for f in files:
+            if f.is_file() and f.suffix in (".py", ".json") and "__pycache__" not in f.parts:
+                h.update(str(f.relative_to(PACKAGE)).encode() + b"\0" + f.read_bytes() + b"\0")
+    return h.hexdigest()
+
+
+def extractor_fingerprint() -> str:
+    """Hash of the extraction and segmentation code and library versions."""
+    return _code_fingerprint(EXTRACTION_CODE, EXTRACTION_LIBS)
+
+
+def classifier_fingerprint() -> str:
+    """Hash of the classification code and library versions (the model is keyed apart)."""
+    return _code_fingerprint(CLASSIFIER_CODE, CLASSIFIER_LIBS)
+
+
+def atomic_write_bytes(path: Path, data: bytes, fsync: bool = False) -> None:
+    """Write to a temporary file beside ``path`` and rename it into place.
+
+    A rename is atomic, so readers (and a resumed run) see the old file or the new
+    one, never half of one. ``fsync`` adds durability across power loss; cache
+    entries skip it because a damaged entry is detected and recomputed.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            if fsync:
+                fh.flush()
+                os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def dumps_safe(obj: Any) -> bytes:
+    """JSON that round-trips any Python str, including undecodable file names.
+
+    ``ensure_ascii`` escapes lone surrogates (``surrogateescape`` file names) as
+    ``\\udcXX`` instead of failing to encode them as UTF-8.
+    """
+    return json.dumps(obj, ensure_ascii=True, separators=(",", ":")).encode("ascii")
+
+
+class ResultCache:
+    """Per-document JSON entries under ``root/<namespace>/<sha[:2]>/<sha>.json``."""
+
+    def __init__(self, root: str | Path) -> None:
+        self.root = Path(root)
+
+    def path(self, namespace: str, sha256: str) -> Path:
+        return self.root / namespace / sha256[:2] / f"{sha256}.json"
+
+    def get(self, namespace: str, sha256: str) -> dict[str, Any] | None:
+        """The entry, or None when it is missing, unreadable or not for this file."""
+        try:
+            entry = json.loads(self.path(namespace, sha256).read_bytes())
+        except (OSError, ValueError):
+            return None
+        if not isinstance(entry, dict) or entry.get("sha256") != sha256:
+            return None
+        return entry
+
+    def has(self, namespace: str, sha256: str) -> bool:
+        return self.path(namespace, sha256).is_file()
+
+    def put(self, namespace: str, sha256: str, entry: dict[str, Any]) -> None:
+        atomic_write_bytes(self.path(namespace, sha256), dumps_safe({**entry, "sha256": sha256}))
+
+
+def extract_namespace(extractor_fp: str) -> str:
+    return f"extract/{extractor_fp[:16]}"
+
+
+def predict_namespace(extractor_fp: str, classifier_fp: str, model_sha: str) -> str:
+    return f"predict/{extractor_fp[:12]}-{classifier_fp[:12]}-{model_sha[:16]}"
