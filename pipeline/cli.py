@@ -95,7 +95,13 @@ def _cmd_train(args: argparse.Namespace) -> int:
     from pipeline import store
     from pipeline.evaluate import format_report
     from pipeline.formats import duplicate_summary, read_labelled, resolve_duplicates
-    from pipeline.train import CORPUS_PASSAGES, format_comparison, set_default, train_and_save
+    from pipeline.train import (
+        CORPUS_PASSAGES,
+        format_comparison,
+        review_order,
+        set_default,
+        train_and_save,
+    )
 
     new, origins = _read_labelled_files(args.data)
     sources = [str(path) for path in args.data]
@@ -106,6 +112,8 @@ def _cmd_train(args: argparse.Namespace) -> int:
     train, kept_from, dups = resolve_duplicates(new, origins)
     if dups:
         print(duplicate_summary(dups))
+    order = review_order(train)
+    train, kept_from = [train[i] for i in order], [kept_from[i] for i in order]
     if not train:
         raise ValueError("no training data: give DATA files, or drop --no-base")
     new_mask = [origin != "seed corpus" for origin in kept_from]
@@ -141,11 +149,12 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
     from pipeline.formats import duplicate_summary, resolve_duplicates
     from pipeline.keywords import KeywordCoder
     from pipeline.store import load_model
-    from pipeline.train import evaluate_on
+    from pipeline.train import evaluate_on, review_order
 
     # with --json, stdout carries the JSON alone
     gold, origins = _read_labelled_files([args.gold], sys.stderr if args.json else None)
     gold, _kept_from, dups = resolve_duplicates(gold, origins)
+    gold = [gold[i] for i in review_order(gold)]
     if dups:
         print(duplicate_summary(dups), file=sys.stderr)
     model = KeywordCoder() if args.keyword else load_model(args.model)[0]

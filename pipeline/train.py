@@ -33,6 +33,18 @@ def doc_ids_of(passages: Sequence[LabelledPassage]) -> list[str]:
     return [p.doc_id or f"_nodoc_{i}" for i, p in enumerate(passages)]
 
 
+def review_order(passages: Sequence[LabelledPassage]) -> list[int]:
+    """Indices that put each review's passages together, in their original order.
+
+    Annotation tools export in annotation order, which interleaves reviews; the model
+    reads a review's passages as a sequence (neighbour features), so it must see them
+    together, as ``cspr run`` writes them.
+    """
+    docs = doc_ids_of(passages)
+    first = {d: i for i, d in reversed(list(enumerate(docs)))}
+    return sorted(range(len(passages)), key=lambda i: (first[docs[i]], i))
+
+
 def data_fingerprint(passages: Sequence[LabelledPassage]) -> str:
     h = hashlib.sha256()
     for p in passages:
