@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from pipeline.evaluate import cohen_kappa, matrix
-from pipeline.formats import load_labelled, resolve_duplicates, text_key
+from pipeline.formats import load_labelled, text_key
 from pipeline.records import LABELS, LabelledPassage
 
 MATCH_KEYS = ("id", "doc_text", "text")
@@ -55,28 +55,35 @@ def choose_match(a: Sequence[LabelledPassage], b: Sequence[LabelledPassage]) -> 
     return next(how for how in MATCH_KEYS if _usable(a, b, how))
 
 
+def _latest(passages: Sequence[LabelledPassage], how: str
+            ) -> dict[tuple[str, ...], LabelledPassage]:
+    """One record per match key; a coder's later labelling of the same passage wins."""
+    out: dict[tuple[str, ...], LabelledPassage] = {}
+    for p in passages:
+        out.pop(_key(p, how), None)
+        out[_key(p, how)] = p
+    return out
+
+
 def compare_codings(a: Sequence[LabelledPassage], b: Sequence[LabelledPassage],
                     match: str = "auto", names: tuple[str, str] = ("A", "B")
                     ) -> dict[str, Any]:
     """Per-label agreement of coders A and B over the passages both labelled.
 
     ``match`` is ``auto`` (see ``choose_match``), ``id``, ``doc_text`` or ``text``.
-    Duplicates within one side are resolved first (the later labelling wins).
+    Records of one side with the same key are resolved first (the later labelling wins).
     """
-    a = resolve_duplicates(a)[0] if match != "id" else list(a)
-    b = resolve_duplicates(b)[0] if match != "id" else list(b)
     how = choose_match(a, b) if match == "auto" else match
     if how not in MATCH_KEYS:
         raise ValueError(f"match must be auto or one of {MATCH_KEYS}, not {match!r}")
     if how == "id" and not _usable(a, b, "id"):
         raise ValueError("cannot match by id: some records have no 'id', or one id names "
                          "different texts in the two files")
-    index_b: dict[tuple[str, ...], LabelledPassage] = {}
-    for p in b:
-        index_b[_key(p, how)] = p
+    index_a, index_b = _latest(a, how), _latest(b, how)
+    duplicates = {names[0]: len(a) - len(index_a), names[1]: len(b) - len(index_b)}
     pairs, only_a = [], []
-    for p in a:
-        q = index_b.pop(_key(p, how), None)
+    for key, p in index_a.items():
+        q = index_b.pop(key, None)
         if q is None:
             only_a.append(p)
         else:
@@ -103,6 +110,7 @@ def compare_codings(a: Sequence[LabelledPassage], b: Sequence[LabelledPassage],
         "matched_by": how,
         "matched": len(pairs),
         "unmatched": {na: len(only_a), nb: len(only_b)},
+        "duplicates_resolved": duplicates,
         "unmatched_examples": {na: [p.text[:80] for p in only_a[:5]],
                                nb: [p.text[:80] for p in only_b[:5]]},
         "labels": per_label,

@@ -304,30 +304,37 @@ class Duplicate:
 
 def resolve_duplicates(passages: Sequence[LabelledPassage], origins: Sequence[str] | None = None
                        ) -> tuple[list[LabelledPassage], list[str], list[Duplicate]]:
-    """One passage per text: the later labelling wins (a correction overrides the seed).
+    """One passage per text and review: the later labelling wins (a correction overrides
+    the seed).
 
-    The survivor keeps the earlier record's position and, when it has none of its own,
-    its ``doc_id``, so that a relabelled seed passage stays grouped with its review.
-    Returns the passages, the origin of each survivor's labels, and the duplicates.
+    The same words in two different reviews are two passages (a label such as
+    ``preschool_parental_mh`` depends on the review). A record without a ``doc_id``
+    relabels that text wherever it occurs. The survivor keeps the earlier record's
+    position and, when it has none of its own, its ``doc_id``, so that a relabelled
+    seed passage stays grouped with its review. Returns the passages, the origin of
+    each survivor's labels, and the duplicates.
     """
     origins = list(origins) if origins is not None else [""] * len(passages)
-    kept: dict[str, int] = {}
+    kept: dict[str, list[int]] = {}
     out: list[LabelledPassage] = []
     where: list[str] = []
     dups: list[Duplicate] = []
     for p, origin in zip(passages, origins, strict=True):
         key = text_key(p.text)
-        if key not in kept:
-            kept[key] = len(out)
+        same = [i for i in kept.get(key, [])
+                if p.doc_id is None or out[i].doc_id in (None, p.doc_id)]
+        if not same:
+            kept.setdefault(key, []).append(len(out))
             out.append(p)
             where.append(origin)
             continue
-        i = kept[key]
-        old = out[i]
-        dups.append(Duplicate(p.text[:80], tuple(p.labels), tuple(old.labels), origin, where[i]))
-        out[i] = LabelledPassage(p.text, list(p.labels), p.doc_id or old.doc_id,
-                                 {**old.meta, **p.meta})
-        where[i] = origin
+        for i in same:
+            old = out[i]
+            dups.append(Duplicate(p.text[:80], tuple(p.labels), tuple(old.labels), origin,
+                                  where[i]))
+            out[i] = LabelledPassage(p.text, list(p.labels), p.doc_id or old.doc_id,
+                                     {**old.meta, **p.meta})
+            where[i] = origin
     return out, where, dups
 
 

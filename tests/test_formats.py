@@ -125,3 +125,15 @@ def test_duplicate_texts_later_label_wins_and_keeps_review() -> None:
     assert origins == ["new", "seed"]
     assert len(dups) == 1 and dups[0].conflicting
     assert dups[0].dropped_labels == ("missed_opportunity",)
+
+
+def test_same_words_in_two_reviews_are_two_passages_unless_review_is_unknown() -> None:
+    text = "Mother said she felt low."
+    a = LabelledPassage(text, ["preschool_parental_mh"], "baby")
+    b = LabelledPassage(text, [], "teen")
+    kept, _origins, dups = resolve_duplicates([a, b])
+    assert [p.labels for p in kept] == [["preschool_parental_mh"], []] and not dups
+    kept, _origins, dups = resolve_duplicates([a, b, LabelledPassage(text, ["missed_opportunity"])])
+    assert [(p.doc_id, p.labels) for p in kept] == [("baby", ["missed_opportunity"]),
+                                                    ("teen", ["missed_opportunity"])]
+    assert len(dups) == 2
