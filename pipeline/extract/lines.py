@@ -41,40 +41,55 @@ def _overlap(a_top: float, a_bot: float, b_top: float, b_bot: float) -> float:
     return min(a_bot, b_bot) - max(a_top, b_top)
 
 
-def _same_row(run: Run, base: float, size: float, top: float, bot: float) -> bool:
-    """On the row's baseline, or a smaller raised run (a superscript) touching the row."""
-    if run.baseline and base:
-        if abs(run.baseline - base) <= 0.25 * max(size, run.size):
-            return True
-        if run.size < 0.85 * size:  # a superscript after its line's text
-            return base - 0.7 * size <= run.baseline < base
-        return size < 0.85 * run.size and run.baseline - 0.7 * run.size <= base < run.baseline
-    h = max(run.bottom - run.top, 0.5)
-    return _overlap(top, bot, run.top, run.bottom) >= 0.3 * min(h, max(bot - top, 0.5))
+def _similar(a: float, b: float) -> bool:
+    return min(a, b) >= 0.85 * max(a, b)
 
 
-def group_rows(runs: list[Run]) -> list[list[Run]]:
-    """Runs on one baseline (with their superscripts), as rows from top to bottom.
-
-    Baselines rather than box overlap: tight boxes of a table cell's wrapped lines touch
-    (descenders over ascenders) and would chain two lines into one row.
-    """
+def _by_baseline(runs: list[Run]) -> list[list[Run]]:
+    """Runs of similar size on one baseline (tight boxes would chain a table cell's lines)."""
     rows: list[list[Run]] = []
-    keys: list[tuple[float, float, float, float]] = []  # baseline, size, top, bottom
-    for run in sorted(runs, key=lambda r: (r.baseline or r.bottom, -r.size, r.x0)):
-        for i in range(len(rows) - 1, max(len(rows) - 4, -1), -1):
-            base, size, top, bot = keys[i]
-            if _same_row(run, base, size, top, bot):
-                rows[i].append(run)
-                if run.size > size:  # the row so far held only a superscript
-                    base, size = run.baseline, run.size
-                keys[i] = (base, size, min(top, run.top), max(bot, run.bottom))
+    for run in sorted(runs, key=lambda r: (r.baseline or r.bottom, r.x0)):
+        base = run.baseline or run.bottom
+        for row in reversed(rows[-4:]):
+            head = row[0]
+            if _similar(head.size, run.size) and \
+                    abs((head.baseline or head.bottom) - base) <= 0.25 * max(head.size, run.size):
+                row.append(run)
                 break
         else:
             rows.append([run])
-            keys.append((run.baseline, run.size, run.top, run.bottom))
-    order = sorted(range(len(rows)), key=lambda i: (keys[i][2], keys[i][0]))
-    return [rows[i] for i in order]
+    return rows
+
+
+def _host(mark: list[Run], rows: list[list[Run]]) -> list[Run] | None:
+    """The row a raised small run belongs to: just below it, ending nearest to its left."""
+    run = mark[0]
+    best, best_gap = None, 1e9
+    for row in rows:
+        head = max(row, key=lambda r: r.size)
+        if row is mark or run.size >= 0.85 * head.size:
+            continue
+        if not (head.baseline - 0.7 * head.size <= run.baseline < head.baseline):
+            continue
+        for other in row:
+            gap = run.x0 - other.x1
+            if -1.0 <= gap < best_gap:
+                best, best_gap = row, gap
+    return best if best_gap <= 0.5 * run.size + 1 else None
+
+
+def group_rows(runs: list[Run]) -> list[list[Run]]:
+    """Runs on one baseline, with each superscript joined to the text it follows, top to bottom."""
+    rows = _by_baseline(runs)
+    kept: list[list[Run]] = []
+    for row in rows:
+        short = all(len(r.text.strip()) <= 4 for r in row)
+        host = _host(row, rows) if short and len(row) == 1 else None
+        if host is not None:
+            host.append(row[0])
+        else:
+            kept.append(row)
+    return sorted(kept, key=lambda row: (min(r.top for r in row), min(r.x0 for r in row)))
 
 
 def _is_superscript(run: Run, main: Run) -> bool:
@@ -97,7 +112,8 @@ def _cells(row: list[Run]) -> list[list[Run]]:
         prev = cells[-1]
         gap = run.x0 - max(r.x1 for r in prev)
         size = max(r.size for r in prev + [run]) or 10.0
-        marker = len(prev) == 1 and MARKER.match(prev[0].text.strip() or "x")
+        marker = (len(prev) == 1 and gap < 4 * size
+                  and MARKER.match(prev[0].text.strip() or "x"))
         if gap > CELL_GAP * size and not marker:
             cells.append([run])
         else:
