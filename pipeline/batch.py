@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import ctypes
 import errno
+import hashlib
 import os
 import re
 import shutil
@@ -578,7 +579,9 @@ def run(inputs: Iterable[str | Path], out_dir: str | Path,
         for path in entries:
             if isinstance(path, RunError):
                 errors.append(path)
-                documents.append({"schema_version": SCHEMA_VERSION, "doc_id": None,
+                name = os.fsencode(path.source)
+                doc_id = make_doc_id(Path(os.fsdecode(name)), hashlib.sha256(name).hexdigest())
+                documents.append({"schema_version": SCHEMA_VERSION, "doc_id": doc_id,
                                   "source": path.source, "sha256": None, "duplicate_of": None,
                                   "title": None, "pages": None, "passages": 0,
                                   "status": path.kind, "label_counts": {}})
