@@ -4,7 +4,8 @@ For each source paragraph (body, bullet, table row) we look for the passage that
 matches it, in order: it is recovered *intact* when the texts agree at similarity
 ≥ 0.95 after whitespace normalisation (so neither merged with a neighbour nor cut at a
 page break). ``para_no`` is right when the matched passage carries the printed
-number (or none where none is printed). A furniture leak is any passage containing
+number (or none where none is printed), counted over the paragraphs recovered intact
+so that a boundary error is not counted twice. A furniture leak is any passage containing
 the header, the footer or a page label.
 """
 
@@ -42,7 +43,7 @@ class Fidelity:
 
     @property
     def para_no_accuracy(self) -> float:
-        return self.para_no_right / self.paragraphs if self.paragraphs else 0.0
+        return self.para_no_right / self.intact if self.intact else 0.0
 
 
 def _norm(text: str) -> str:

@@ -2,7 +2,8 @@
 
 Within one column's lines in reading order, a row with two or more cells side by
 side opens or continues a table when its cells start at the table's column
-positions (a band without a first-column cell continues the row above); the lines
+positions; a band continues the row above when it has no first-column cell or sits
+at a wrapped line's distance (cell padding makes the step to a new row larger); the lines
 that follow belong to the current row while they sit in a
 column after the first (a wrapped event cell) close below it. A table needs two
 rows, or one row of three cells, so one wide gap in a justified line is no table.
@@ -16,6 +17,7 @@ from dataclasses import dataclass, field
 from pipeline.records import Line
 
 ALIGN = 4.0  # points within which cell starts count as one column
+ROW_PITCH = 1.5  # baseline step (in font sizes) beyond which a first-column line opens a row
 
 
 @dataclass(slots=True)
@@ -53,6 +55,7 @@ def find_tables(lines: list[Line], seq: list[int]) -> list[TableRow]:
     current: list[TableRow] = []
     starts: list[float] = []
     last_bottom = 0.0
+    last_base = 0.0
 
     def close() -> None:
         nonlocal current, starts
@@ -69,16 +72,19 @@ def find_tables(lines: list[Line], seq: list[int]) -> list[TableRow]:
                 close()
                 starts = xs
             cols = [_column(starts, lines[i].x0) for i in band]
-            if not current or 0 in cols:  # a row opens with its first cell
+            pitch = first.baseline - last_base if first.baseline and last_base else 1e9
+            if not current or (0 in cols and pitch > ROW_PITCH * first.size):
                 current.append(TableRow([[] for _ in starts]))
             for i, col in zip(band, cols, strict=True):
                 current[-1].cells[col].append(i)
             last_bottom = max(lines[i].bottom for i in band)
+            last_base = max(lines[i].baseline for i in band)
             continue
         near = first.top - last_bottom <= 2.2 * max(first.size, 1)
         if current and near and len(starts) > 1 and first.x0 >= starts[1] - ALIGN:
             current[-1].cells[_column(starts, first.x0)].append(band[0])
             last_bottom = first.bottom
+            last_base = first.baseline
         else:
             close()
     close()
