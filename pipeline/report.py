@@ -184,6 +184,7 @@ JS = """
     var state=[];
     if(want.length){state.push('labels='+want.join(','));}
     if(onlyCheck.checked){state.push('check=1');}
+    document.body.setAttribute('data-filter',state.join('&'));
     try{history.replaceState(null,'',state.length?'#'+state.join('&'):location.pathname);}
     catch(e){}
   }
