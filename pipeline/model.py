@@ -53,6 +53,7 @@ class ThemeModel:
     Parameters
     ----------
     C : inverse regularisation strength of each logistic regression.
+    ngram_max, min_df, max_features : word n-gram TF-IDF vocabulary.
     char_ngrams : add character 2-5-gram TF-IDF (robust to glued words and typos).
     lexicon : add codebook lexicon and review-context features.
     gate_preschool : derive ``preschool_parental_mh`` from the review's age band.
@@ -62,10 +63,10 @@ class ThemeModel:
 
     model_id = "theme-model"
 
-    def __init__(self, C: float = 8.0, char_ngrams: bool = False, lexicon: bool = True,
+    def __init__(self, C: float = 32.0, char_ngrams: bool = False, lexicon: bool = True,
                  gate_preschool: bool = True, class_weight: str | None = "balanced",
                  threshold_folds: int = 5, check_margin: float = 0.1,
-                 max_features: int = 60000) -> None:
+                 max_features: int = 60000, ngram_max: int = 1, min_df: int = 2) -> None:
         self.C = C
         self.char_ngrams = char_ngrams
         self.lexicon = lexicon
@@ -74,11 +75,13 @@ class ThemeModel:
         self.threshold_folds = threshold_folds
         self.check_margin = check_margin
         self.max_features = max_features
+        self.ngram_max = ngram_max
+        self.min_df = min_df
 
     def get_params(self, deep: bool = False) -> dict:
         return {k: getattr(self, k) for k in (
             "C", "char_ngrams", "lexicon", "gate_preschool", "class_weight",
-            "threshold_folds", "check_margin", "max_features")}
+            "threshold_folds", "check_margin", "max_features", "ngram_max", "min_df")}
 
     # ----------------------------------------------------------------- context
     @staticmethod
@@ -94,7 +97,8 @@ class ThemeModel:
     def _vectorize(self, texts: Sequence[str], contexts: Sequence[ReviewContext],
                    doc_ids: Sequence[str], fit: bool) -> _Vectors:
         if fit:
-            self.word_ = TfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True,
+            self.word_ = TfidfVectorizer(ngram_range=(1, self.ngram_max), min_df=self.min_df,
+                                         sublinear_tf=True,
                                          max_features=self.max_features, strip_accents="unicode")
             self.char_ = (TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), min_df=3,
                                           sublinear_tf=True, max_features=self.max_features)
