@@ -162,10 +162,12 @@ class _Builder:
                 else line.top - a.top
             return pitch > line.size * (self.pitch + 0.3)
         # a page or column break: had the paragraph gone on, its next line would have been
-        # set below ``a`` while there was room (widow control can move one line over)
+        # set below ``a`` while there was room. Widow control moves a paragraph's last line
+        # over with one line's room left; orphan control keeps a new paragraph's first two
+        # lines together, leaving up to two lines' room: so more than 1.6 lines means an end.
         floor = self.layout.bottom_edge.get(p_item.slot, a.bottom)
         floor = min(floor, self.layout.footnote_top.get(p_item.page, floor) - 0.5 * a.size)
-        return floor - a.bottom > 2.5 * self.pitch * a.size
+        return floor - a.bottom > 1.6 * self.pitch * a.size
 
     def _close(self) -> None:
         if self.current is not None:

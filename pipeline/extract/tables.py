@@ -2,8 +2,9 @@
 
 Within one column's lines in reading order, a row with two or more cells side by
 side opens or continues a table when its cells start at the table's column
-positions; a band continues the row above when it has no first-column cell or sits
-at a wrapped line's distance (cell padding makes the step to a new row larger); the lines
+positions; a band continues the row above when it has no first-column cell, or when it leaves a
+column empty and sits at a wrapped line's distance (a new row fills every column or
+is set further down by cell padding); the lines
 that follow belong to the current row while they sit in a
 column after the first (a wrapped event cell) close below it. A table needs two
 rows, or one row of three cells, so one wide gap in a justified line is no table.
@@ -73,7 +74,8 @@ def find_tables(lines: list[Line], seq: list[int]) -> list[TableRow]:
                 starts = xs
             cols = [_column(starts, lines[i].x0) for i in band]
             pitch = first.baseline - last_base if first.baseline and last_base else 1e9
-            if not current or (0 in cols and pitch > ROW_PITCH * first.size):
+            full = len(set(cols)) == len(starts)
+            if not current or (0 in cols and (full or pitch > ROW_PITCH * first.size)):
                 current.append(TableRow([[] for _ in starts]))
             for i, col in zip(band, cols, strict=True):
                 current[-1].cells[col].append(i)
