@@ -102,6 +102,18 @@ def cross_validate(passages: Sequence[LabelledPassage], make: Callable[[], Any],
     return result
 
 
+def _can_predict(model: Any, passages: Sequence[LabelledPassage],
+                 log: Callable[[str], None]) -> bool:
+    """Whether a model saved by another version of the code still runs on this one."""
+    try:
+        model.predict_proba([p.text for p in passages[:2]], doc_ids_of(passages[:2]))
+    except (ValueError, AttributeError, TypeError) as exc:
+        log(f"warning: the model to compare with cannot score passages with this version of "
+            f"the code ({exc}); no comparison")
+        return False
+    return True
+
+
 def _thresholds(model: Any) -> np.ndarray:
     return np.asarray(getattr(model, "thresholds_", np.full(len(LABELS), 0.5)))
 
@@ -196,6 +208,8 @@ def train_and_save(train: Sequence[LabelledPassage], out_dir: str | Path, *,
     if cv and len(set(doc_ids_of(train))) >= 3:
         log(f"cross-validating on {len(train)} passages, folds grouped by review ...")
         base_model = baseline[0] if baseline else None
+        if base_model is not None and not _can_predict(base_model, train, log):
+            base_model = baseline = None
         result = cross_validate(train, lambda: ThemeModel(**params), baseline=base_model)
         metrics["cv_by_review"] = _public(result)
         if baseline is not None:

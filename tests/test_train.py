@@ -148,3 +148,16 @@ def test_evaluate_reads_every_format(name: str, baseline_dir: Path, capsys) -> N
     result = json.loads(capsys.readouterr().out)
     assert result["n_passages"] == 30 and 0 <= result["macro_f1"] <= 1
     assert set(result["labels"]["missed_opportunity"]) >= {"precision", "recall", "f1", "kappa"}
+
+
+def test_a_model_this_code_cannot_run_is_not_compared_but_training_goes_on(tmp_path) -> None:
+    class Stale:  # e.g. a default model saved before the feature set changed
+        def predict_proba(self, texts, doc_ids):
+            raise ValueError("X has 46 features, but MaxAbsScaler is expecting 28")
+
+    messages: list[str] = []
+    card = train_and_save(load_labelled(FIXTURES / "codebook.jsonl").passages, tmp_path / "m",
+                          params=FAST, baseline=(Stale(), {"model_id": "stale"}),
+                          log=messages.append)
+    assert "comparison" not in card["metrics"] and "cv_by_review" in card["metrics"]
+    assert any("cannot score passages" in m for m in messages)
