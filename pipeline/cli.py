@@ -63,6 +63,10 @@ def _cmd_corpus(args: argparse.Namespace) -> int:
     if not report.ok:
         print(f"{len(report.errors)} error(s) in {len(reviews)} sources", file=sys.stderr)
         return 1
+    if args.action == "stats":
+        from pipeline.corpus.stats import datasheet
+
+        print(datasheet(reviews, make_splits(reviews)))
     if args.action == "build":
         result = build(reviews, pdfs=not args.no_pdfs)
         print(f"wrote {result['passages']} passages from {result['reviews']} reviews; "
@@ -332,8 +336,9 @@ def build_parser() -> argparse.ArgumentParser:
         description="check: validate review sources (schema, labels, empty, duplicate and "
         "near-duplicate paragraphs) and print label counts per split; exits 1 on any error. "
         "build: check, then regenerate corpus/labelled/passages.jsonl, corpus/splits.json "
-        "and the sample PDFs in corpus/samples/.")
-    p.add_argument("action", choices=["check", "build"])
+        "and the sample PDFs in corpus/samples/. stats: check, then print the datasheet's "
+        "tables (corpus/README.md) as markdown.")
+    p.add_argument("action", choices=["check", "build", "stats"])
     p.add_argument("--sources", metavar="DIR", help="sources folder (default: corpus/sources)")
     p.add_argument("--no-pdfs", action="store_true", help="build: skip rendering sample PDFs")
     p.set_defaults(func=_cmd_corpus)

@@ -77,12 +77,13 @@ class SpacyTextcat:
 
 CANDIDATES = {
     "keyword coder (NVivo-style text search)": KeywordCoder,
-    "tfidf word+char n-grams, logistic regression":
-        lambda: ThemeModel(char_ngrams=True, lexicon=False, gate_preschool=False),
-    "tfidf word n-grams + lexicon/context features, age gate (default)":
-        lambda: ThemeModel(char_ngrams=False, lexicon=True, gate_preschool=True),
-    "tfidf word+char n-grams + lexicon/context features, age gate":
-        lambda: ThemeModel(char_ngrams=True, lexicon=True, gate_preschool=True),
+    "tfidf word 1-2 + char 3-5 n-grams, logistic regression":
+        lambda: ThemeModel(ngram_max=2, char_ngrams=True, lexicon=False, gate_preschool=False),
+    "tfidf word 1-2 n-grams + lexicon/context features, age gate":
+        lambda: ThemeModel(ngram_max=2, lexicon=True, gate_preschool=True),
+    "tfidf word 1-2 + char n-grams + lexicon/context features, age gate":
+        lambda: ThemeModel(ngram_max=2, char_ngrams=True, lexicon=True, gate_preschool=True),
+    "tfidf words + lexicon/context features, age gate (default)": ThemeModel,
     "spaCy textcat_multilabel (BOW, from scratch)": SpacyTextcat,
 }
 
