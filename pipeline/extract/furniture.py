@@ -44,11 +44,11 @@ def _rows(page: Page) -> list[list[int]]:
 def _band(page: Page) -> dict[int, str]:
     rows = _rows(page)
     out: dict[int, str] = {}
+    half = page.height / 2  # on a short last page the footer is among the first rows too
     for r in rows[:BAND_ROWS]:
-        out.update({i: "top" for i in r})
+        out.update({i: "top" for i in r if page.lines[i].top < half})
     for r in rows[-BAND_ROWS:]:
-        for i in r:
-            out.setdefault(i, "bottom")
+        out.update({i: "bottom" for i in r if page.lines[i].top >= half})
     return out
 
 
