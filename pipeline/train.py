@@ -165,9 +165,9 @@ def format_comparison(comparison: dict[str, Any]) -> str:
         mf = part["macro_f1"]
         lines.append(f"  {'macro-F1':<24}{mf['baseline']:>9.3f}{mf['new']:>9.3f}"
                      f"{mf['delta']:>+9.3f}")
-    if "new_data" in comparison:
-        lines.append("  (the current model may have trained on the other passages; its figures "
-                     "on them are optimistic)")
+    lines.append("  caution: 'current' is scored on passages it may have been trained on (the "
+                 "shipped default saw the\n  seed corpus's train split), so its figures are "
+                 "optimistic; only passages it never saw compare fairly")
     return "\n".join(lines)
 
 
