@@ -140,7 +140,7 @@ class ThemeModel:
         for j in range(len(LABELS)):
             rows = self._head_rows(y, vec.bands, j)
             target = y[rows, j]
-            if target.min() == target.max():  # a label with one class: a constant
+            if not len(target) or target.min() == target.max():  # one class: a constant
                 heads.append(float(target[0]) if len(target) else 0.0)
                 continue
             clf = LogisticRegression(C=self.C, class_weight=self.class_weight, max_iter=2000,
