@@ -140,7 +140,9 @@ def _cmd_train(args: argparse.Namespace) -> int:
     if "comparison" in card["metrics"]:
         print("\n" + format_comparison(card["metrics"]["comparison"]))
     print(f"\nmodel written to {args.out} (model_id {card['model_id']})")
-    if args.set_default:
+    if Path(args.out).resolve() == store.DEFAULT_MODEL_DIR.resolve():
+        print("this folder is the default model: cspr run and classify now use it")
+    elif args.set_default:
         set_default(args.out, store.DEFAULT_MODEL_DIR)
         print(f"{args.out} is now the default model ({store.DEFAULT_MODEL_DIR})")
     else:
