@@ -55,13 +55,17 @@ class _Para:
 
 
 def _clean(line: Line, marks: set[str]) -> str:
-    """Line text without superscript footnote marks (or glued copies of this page's marks)."""
+    """Line text without superscript footnote marks (or glued copies of this page's marks).
+
+    A glued copy counts only after a lower-case letter, bracket, quote or punctuation:
+    "partners2", "(LSCBs)2", but not case codes such as "YP4" or "CN18".
+    """
     text = line.text
     for start, end in sorted(line.marks, reverse=True):
         text = text[:start] + text[end:]
     if marks:
         alts = "|".join(sorted((re.escape(m) for m in marks), key=len, reverse=True))
-        text = re.sub(rf"(?:(?<=[A-Za-z)\]’'\"”])|(?<=[A-Za-z)\]][.,;:]))(?:{alts})(?=[\s.,;:)]|$)",
+        text = re.sub(rf"(?:(?<=[a-z)\]’'\"”])|(?<=[a-z)\]][.,;:]))(?:{alts})(?=[\s.,;:)]|$)",
                       "", text)
     return text
 

@@ -77,7 +77,7 @@ class _ReviewDoc(BaseDocTemplate):
         ])
 
     def afterFlowable(self, flowable) -> None:
-        for mark in getattr(flowable, "_cspr_notes", ()):
+        for mark in getattr(flowable, "cspr_notes", ()):
             self.page_notes.append(mark)
 
     def _furniture(self, canvas, doc) -> None:
@@ -107,6 +107,14 @@ class _ReviewDoc(BaseDocTemplate):
             y -= 0.35 * cm
         canvas.restoreState()
         self.page_notes = []
+
+
+class _NoteAnchor(Spacer):
+    """Zero-height flowable carrying footnote marks to the page where it lands."""
+
+    def __init__(self, marks: list[str]) -> None:
+        super().__init__(0, 0)
+        self.cspr_notes = marks
 
 
 def _markup(text: str) -> str:
@@ -147,8 +155,10 @@ def _story(review: ReviewSource, layout: str) -> list:
                     "<tab/>", "&nbsp;" * 3), st["numbered"])
             else:
                 flow = Paragraph(_markup(p.text), st["body"])
-            flow._cspr_notes = FOOTNOTE_MARK.findall(p.text)
             story.append(flow)
+            marks = FOOTNOTE_MARK.findall(p.text)
+            if marks:  # an anchor after the paragraph: a split paragraph loses attributes
+                story.append(_NoteAnchor(marks))
         if table_rows:
             story.append(_table(table_rows))
     return story

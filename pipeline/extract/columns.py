@@ -4,7 +4,8 @@ Two-column pages are read column by column. A gutter is a vertical strip near th
 middle of the text area that (almost) no line crosses, with lines filling both
 sides; requiring well-filled lines on both sides keeps a chronology table (narrow
 date and agency cells on the left) from passing for two columns. Lines crossing
-the gutter (a title across both columns) cut the page into bands read in turn.
+the gutter (a title across both columns) cut the page into bands read in turn. A page
+too short to show its own gutter (the last page) uses the document's, when it fits.
 """
 
 from __future__ import annotations
@@ -47,10 +48,15 @@ def find_gutter(lines: list[Line]) -> float | None:
     return None
 
 
-def reading_order(lines: list[Line], indices: list[int]) -> list[Placed]:
-    """``indices`` of ``lines`` in reading order, each with its column slot."""
-    chosen = [lines[i] for i in indices]
-    gx = find_gutter(chosen)
+def fits_gutter(lines: list[Line], gx: float) -> bool:
+    """No line crosses ``gx`` and both sides hold text: the document's gutter applies here."""
+    if any(ln.x0 < gx - 1 < gx + 1 < ln.x1 for ln in lines):
+        return False
+    return any(ln.x1 <= gx for ln in lines) and any(ln.x0 >= gx for ln in lines)
+
+
+def reading_order(lines: list[Line], indices: list[int], gx: float | None) -> list[Placed]:
+    """``indices`` of ``lines`` in reading order, each with its column slot (gutter ``gx``)."""
     if gx is None:
         order = sorted(indices, key=lambda i: (round(lines[i].top, 0), lines[i].x0))
         return [Placed(i, "single") for i in order]

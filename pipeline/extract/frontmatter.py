@@ -3,13 +3,15 @@
 A contents page is recognised by its entries (text ending in a page number, often
 after a run of dot leaders) or a "Contents" title; a page before the contents
 page, or a first page without a contents page, is a title page when it carries
-little text. Everything is decided per page from non-furniture lines.
+little text and no numbered paragraph (a one-page document has no title page).
+Everything is decided per page from non-furniture lines.
 """
 
 from __future__ import annotations
 
 import re
 
+from pipeline.extract.numbering import read_number
 from pipeline.records import Document, Line
 
 TOC_ENTRY = re.compile(r"[A-Za-z].*?(?:[.…·_ ]{3,}|\s)\s*\d{1,3}$")
@@ -38,7 +40,8 @@ def front_matter_pages(doc: Document, furniture: set[tuple[int, int]]) -> set[in
         if first_contents is not None and n >= first_contents:
             break
         words = sum(len(ln.text.split()) for ln in body[n])
-        if words <= TITLE_PAGE_WORDS:
+        numbered = any(read_number(ln.text) for ln in body[n])
+        if len(doc.pages) > 1 and words <= TITLE_PAGE_WORDS and not numbered:
             front.add(n)
         if first_contents is None:
             break  # without a contents page only the first page can be the title page

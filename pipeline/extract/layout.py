@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
-from pipeline.extract.columns import reading_order
+from pipeline.extract.columns import find_gutter, fits_gutter, reading_order
 from pipeline.extract.footnotes import find_footnotes
 from pipeline.extract.frontmatter import front_matter_pages
 from pipeline.extract.furniture import find_furniture
@@ -59,19 +59,32 @@ def analyse(doc: Document) -> Layout:
                 sizes[round(ln.size * 2) / 2] += len(ln.text)
     body_size = sizes.most_common(1)[0][0] if sizes else 10.0
 
+    pages = [p for p in doc.pages if p.number not in front and p.has_text]
+    notes_by_page = {}
+    gutters: dict[int, float | None] = {}
+    for page in pages:
+        keep = [i for i in range(len(page.lines)) if (page.number, i) not in furniture]
+        notes = find_footnotes(page.lines, keep, body_size, page.height)
+        in_notes = {i for n in notes for i in n.indices}
+        body = [i for i in keep if i not in in_notes]
+        notes_by_page[page.number] = (notes, in_notes, body)
+        gutters[page.number] = find_gutter([page.lines[i] for i in body])
+    found = sorted(g for g in gutters.values() if g is not None)
+    doc_gutter = found[len(found) // 2] if len(found) * 2 >= len(pages) and found else None
+
     items: list[Item] = []
     marks: dict[int, set[str]] = {}
     edges: dict[str, list[float]] = {"single": [], "left": [], "right": []}
     floors: dict[str, list[float]] = {"single": [], "left": [], "right": []}
     note_tops: dict[int, float] = {}
-    for page in doc.pages:
-        if page.number in front or not page.has_text:
-            continue
+    for page in pages:
         lines = page.lines
-        keep = [i for i in range(len(lines)) if (page.number, i) not in furniture]
-        notes = find_footnotes(lines, keep, body_size, page.height)
-        in_notes = {i for n in notes for i in n.indices}
-        placed = reading_order(lines, [i for i in keep if i not in in_notes])
+        notes, in_notes, body = notes_by_page[page.number]
+        gx = gutters[page.number]
+        if gx is None and doc_gutter is not None and fits_gutter([lines[i] for i in body],
+                                                                  doc_gutter):
+            gx = doc_gutter
+        placed = reading_order(lines, body, gx)
         runs: list[list[tuple[int, str]]] = []
         for p in placed:
             if runs and runs[-1][-1][1] == p.slot:
