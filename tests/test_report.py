@@ -183,3 +183,23 @@ def test_browser_renders_hostile_text_as_text(hostile_run: Path, tmp_path: Path)
     assert "img" not in dom.tags, "markup in a passage must not become an element"
     assert len(dom.articles) == 2 and dom.shown_count == "2"
     assert len(_dump_dom(page, "#check=1", tmp_path).visible()) == 1
+
+
+@pytest.mark.parametrize("command,words", [
+    ("report", ["passages.jsonl", "report.html", "check"]),
+    ("export", ["qdpx", "csv", "REFI-QDA", "cspr"]),
+])
+def test_help_says_what_is_read_and_written(command: str, words: list[str], capsys) -> None:
+    with pytest.raises(SystemExit) as exc:
+        main([command, "--help"])
+    assert exc.value.code == 0
+    out = capsys.readouterr().out
+    assert all(w in out for w in words) and "RUN_DIR" in out
+
+
+def test_report_on_a_newer_run_fails_with_a_clear_message(hostile_run: Path, capsys) -> None:
+    path = hostile_run / "passages.jsonl"
+    path.write_text(path.read_text().replace('"schema_version": "1.0"', '"schema_version": "9.0"'))
+    assert main(["report", str(hostile_run)]) == 2
+    assert "'9.0'" in capsys.readouterr().err
+    assert not (hostile_run / "report.html").exists()
