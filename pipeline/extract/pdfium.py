@@ -72,10 +72,10 @@ class _FontReader:
         raw.FPDFText_GetFontInfo(textpage, index, self.name, 128, self.flags)
         key = self.name.value
         bold = self._bold.get(key)
-        if bold is None:
-            bold = any(b in key.decode("latin-1").lower() for b in _BOLD_NAMES)
+        if bold is None:  # once per font: by name, else by the weight pdfium reports
+            bold = any(b in key.decode("latin-1").lower() for b in _BOLD_NAMES) \
+                or raw.FPDFText_GetFontWeight(textpage, index) >= 600
             self._bold[key] = bold
-        bold = bold or raw.FPDFText_GetFontWeight(textpage, index) >= 600
         raw.FPDFText_GetCharOrigin(textpage, index, self.x, self.y)
         return float(size), bold, float(self.y.value)
 
