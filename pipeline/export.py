@@ -14,7 +14,6 @@ import csv
 import datetime as dt
 import uuid
 import zipfile
-from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -258,5 +257,5 @@ def export(run_dir: str | Path, fmt: str, out: str | Path) -> Path:
     raise ValueError(f"unknown export format {fmt!r}; one of {', '.join(FORMATS)}")
 
 
-__all__: Sequence[str] = ("export", "export_csv", "export_qdpx", "build_project",
-                          "source_texts", "CODE_DESCRIPTIONS")
+__all__ = ["CODE_DESCRIPTIONS", "build_project", "export", "export_csv", "export_qdpx",
+           "source_texts"]
