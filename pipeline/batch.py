@@ -27,6 +27,7 @@ from __future__ import annotations
 import ctypes
 import errno
 import hashlib
+import json
 import os
 import re
 import shutil
@@ -40,11 +41,12 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from pipeline import __version__
 from pipeline.cache import (
     ResultCache,
+    atomic_open,
     atomic_write_bytes,
     classifier_fingerprint,
     dumps_safe,
@@ -57,7 +59,16 @@ from pipeline.extract import ExtractionError, extract
 from pipeline.io import read_json, write_json, write_jsonl
 from pipeline.records import LABELS, SCHEMA_VERSION, RunError
 from pipeline.segment import segment
-from pipeline.store import ARTEFACT, DEFAULT_MODEL_DIR, library_versions, load_model, sha256_file
+from pipeline.store import (
+    ARTEFACT,
+    CARD,
+    DEFAULT_MODEL_DIR,
+    ModelIntegrityError,
+    library_versions,
+    load_model,
+    read_card,
+    sha256_file,
+)
 
 DEFAULT_TIMEOUT = 120.0
 BACKENDS = ("loky", "dask")
@@ -274,6 +285,27 @@ def _worker_model(model_dir: str, model_sha: str) -> Any:
     return _MODELS[key]
 
 
+def check_model(model_dir: Path) -> dict[str, Any]:
+    """The model's card, after checking its artefacts' hashes, without unpickling it.
+
+    A model error is a usage error (exit 2) before any work starts; unpickling waits
+    for the first document that needs classifying (a re-run from the cache never does).
+    """
+    card = read_card(model_dir)
+    artefacts = card.get("artefacts") or {}
+    if ARTEFACT not in artefacts:
+        raise ModelIntegrityError(f"{model_dir}/{CARD} lists no {ARTEFACT} hash; refusing to load")
+    for name, expected in artefacts.items():
+        path = model_dir / name
+        if not path.is_file():
+            raise ModelIntegrityError(f"{path}: artefact listed in the card is missing")
+        if sha256_file(path) != expected:
+            raise ModelIntegrityError(
+                f"{path}: sha256 does not match the card; refusing to load it, because "
+                "loading a joblib file runs code. Retrain, or restore the original file.")
+    return card
+
+
 def _clean(text: str | None) -> str | None:
     """Replace lone surrogates (broken PDF text) so the UTF-8 writer cannot fail later."""
     if text is None:
@@ -328,8 +360,10 @@ def process_task(task: Task) -> Outcome:
             context = review_context(texts, extraction["title"])
             doc_ids = [extraction["doc_id"]] * len(texts)
             preds = model.code(texts, doc_ids, [context] * len(texts)) if texts else []
-            out.prediction = {"context": context.to_dict(),
-                              "predictions": [p.to_dict() for p in preds]}
+            predictions = [p.to_dict() for p in preds]
+            for p in predictions:  # a total order: identical records in every process
+                p["evidence"].sort(key=lambda e: (e["start"], e["end"], e["label"]))
+            out.prediction = {"context": context.to_dict(), "predictions": predictions}
     except DocumentTimeout:
         limit = f"{task.timeout:g}"
         out.error = ("timeout", f"stopped after the per-document limit of {limit}s "
@@ -497,9 +531,8 @@ def run(inputs: Iterable[str | Path], out_dir: str | Path,
     if jobs < 0:
         jobs = max(1, (os.cpu_count() or 1) + 1 + jobs)
     model_dir = Path(model_dir) if model_dir else DEFAULT_MODEL_DIR
-    model, card = load_model(model_dir)
+    card = check_model(model_dir)
     model_sha = card["artefacts"][ARTEFACT]
-    _MODELS[(str(model_dir), model_sha)] = model  # serial and threaded workers reuse it
     if use_cache:
         cache_root = Path(cache_dir) if cache_dir else out / ".cache"
     else:
@@ -545,15 +578,22 @@ def run(inputs: Iterable[str | Path], out_dir: str | Path,
 
     transient: dict[str, tuple[str, str]] = {}
     computed_pages = 0
+    by_sha = {t.sha256: t for t in tasks}
+    model_id = card.get("model_id", model_dir.name)
     bar = _progress(len(first_path), progress)
     bar.update(len(done))
 
     def on_result(outcome: Outcome) -> None:
+        """Cache a finished document at once, in the form the output files need."""
         nonlocal computed_pages
+        task = by_sha[outcome.sha256]
         if outcome.extraction is not None:
             cache.put(ns_extract, outcome.sha256, outcome.extraction)
-        if outcome.prediction is not None:
-            cache.put(ns_predict, outcome.sha256, outcome.prediction)
+        extraction = outcome.extraction or task.extraction
+        if outcome.prediction is not None and extraction is not None:
+            meta, blob = _render(extraction, outcome.prediction, task.doc_id,
+                                 display_path(task.path), model_id)
+            cache.put_records(ns_predict, outcome.sha256, meta, blob)
         if outcome.error is not None:
             transient[outcome.sha256] = outcome.error
         computed_pages += outcome.pages
@@ -575,7 +615,14 @@ def run(inputs: Iterable[str | Path], out_dir: str | Path,
 
     errors: list[RunError] = []
 
-    def records() -> Iterator[dict[str, Any]]:
+    def redo(path: Path, sha: str, doc_id: str) -> dict[str, Any] | None:
+        """A damaged or vanished cache entry: compute it here rather than lose it."""
+        task = Task(sha, os.fspath(path), doc_id, str(model_dir), model_sha, timeout, None)
+        by_sha[sha] = task
+        on_result(process_task(task))
+        return cache.get(ns_predict, sha)
+
+    def write_passages(fh: IO[bytes]) -> None:
         for path in entries:
             if isinstance(path, RunError):
                 errors.append(path)
@@ -591,40 +638,38 @@ def run(inputs: Iterable[str | Path], out_dir: str | Path,
             base = {"schema_version": SCHEMA_VERSION, "doc_id": doc_id, "source": source,
                     "sha256": sha, "duplicate_of": seen.get(sha)}
             seen.setdefault(sha, doc_id)
-            ext = pred = None
+            meta = blob = None
             if sha not in transient:
-                ext = cache.get(ns_extract, sha)
-                if ext is not None and "error" not in ext:
-                    pred = cache.get(ns_predict, sha)
-                if ext is None or ("error" not in ext and pred is None):
-                    # A damaged or vanished entry: compute it here rather than lose it.
-                    on_result(process_task(Task(sha, os.fspath(path), doc_id, str(model_dir),
-                                                model_sha, timeout, None)))
-                    ext = cache.get(ns_extract, sha)
-                    pred = cache.get(ns_predict, sha)
-            if sha in transient or ext is None or "error" in ext or pred is None:
-                kind, message = transient.get(sha) or _cached_error(ext)
+                meta = cache.get(ns_predict, sha)
+                if meta is None and (cache.get(ns_extract, sha) or {}).get("error") is None:
+                    meta = redo(path, sha, doc_id)
+                if meta is not None:
+                    blob = cache.records(ns_predict, sha, meta)
+                    if blob is None and sha not in transient:
+                        meta = redo(path, sha, doc_id)
+                        blob = cache.records(ns_predict, sha, meta) if meta else None
+            if blob is None or meta is None:
+                kind, message = transient.get(sha) or _cached_error(cache.get(ns_extract, sha))
                 errors.append(RunError(source, kind, message))
                 documents.append({**base, "title": None, "pages": None, "passages": 0,
                                   "status": kind, "label_counts": {}})
                 continue
-            counts: Counter[str] = Counter()
-            n = 0
-            for passage, prediction in zip(ext["passages"], pred["predictions"], strict=True):
-                counts.update(prediction["labels"])
-                n += 1
-                yield {"schema_version": SCHEMA_VERSION,
-                       **_relabel(passage, ext["doc_id"], doc_id, source),
-                       **prediction, "model": model.model_id}
-            label_totals.update(counts)
-            summary.pages += ext["pages"]
-            documents.append({**base, "title": ext["title"], "pages": ext["pages"],
-                              "passages": n, "status": "ok",
-                              "label_counts": {lab: counts.get(lab, 0) for lab in LABELS},
-                              "pages_without_text": ext["pages_without_text"],
-                              **pred["context"]})
+            if (meta["doc_id"], meta["source"], meta["model_id"]) != (doc_id, source, model_id):
+                blob = b"".join(_dumps_line({**_relabel(rec, meta["doc_id"], doc_id, source),
+                                             "model": model_id})
+                                for rec in map(json.loads, blob.splitlines()))
+            fh.write(blob)
+            summary.passages += meta["passages"]
+            summary.pages += meta["pages"]
+            label_totals.update(meta["label_counts"])
+            documents.append({**base, "title": meta["title"], "pages": meta["pages"],
+                              "passages": meta["passages"], "status": "ok",
+                              "label_counts": meta["label_counts"],
+                              "pages_without_text": meta["pages_without_text"],
+                              **meta["context"]})
 
-    summary.passages = write_jsonl(out / "passages.jsonl", records())
+    with atomic_open(out / "passages.jsonl") as fh:
+        write_passages(fh)
     write_jsonl(out / "documents.jsonl", documents)
     write_jsonl(out / "errors.jsonl", [e.to_dict() for e in errors])
     t_write = time.perf_counter() - t0
@@ -662,6 +707,30 @@ def run(inputs: Iterable[str | Path], out_dir: str | Path,
     if not use_cache:
         shutil.rmtree(cache_root, ignore_errors=True)
     return summary
+
+
+def _dumps_line(record: dict[str, Any]) -> bytes:
+    """One JSONL line, formatted as ``pipeline.io.write_jsonl`` writes them."""
+    return (json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n").encode()
+
+
+def _render(extraction: dict[str, Any], prediction: dict[str, Any], doc_id: str, source: str,
+            model_id: str) -> tuple[dict[str, Any], bytes]:
+    """A document's passages.jsonl lines, and the facts documents.jsonl needs about them."""
+    counts: Counter[str] = Counter()
+    lines = []
+    old_id = extraction["doc_id"]
+    for passage, pred in zip(extraction["passages"], prediction["predictions"], strict=True):
+        counts.update(pred["labels"])
+        lines.append(_dumps_line({"schema_version": SCHEMA_VERSION,
+                                  **_relabel(dict(passage), old_id, doc_id, source),
+                                  **pred, "model": model_id}))
+    meta = {"doc_id": doc_id, "source": source, "model_id": model_id,
+            "title": extraction["title"], "pages": extraction["pages"],
+            "pages_without_text": extraction["pages_without_text"],
+            "passages": len(lines), "context": prediction["context"],
+            "label_counts": {lab: counts.get(lab, 0) for lab in LABELS}}
+    return meta, b"".join(lines)
 
 
 def _cached_error(entry: dict[str, Any] | None) -> tuple[str, str]:

@@ -21,9 +21,11 @@ import hashlib
 import json
 import os
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from pipeline import __version__
 
@@ -83,6 +85,27 @@ def atomic_write_bytes(path: Path, data: bytes, fsync: bool = False) -> None:
         raise
 
 
+@contextmanager
+def atomic_open(path: Path) -> Iterator[IO[bytes]]:
+    """Stream into a temporary file beside ``path``; renamed into place (fsynced) on success.
+
+    On any exception, including KeyboardInterrupt, the temporary file is removed and
+    the previous ``path`` is left as it was.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            yield fh
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
 def dumps_safe(obj: Any) -> bytes:
     """JSON that round-trips any Python str, including undecodable file names.
 
@@ -116,6 +139,28 @@ class ResultCache:
 
     def put(self, namespace: str, sha256: str, entry: dict[str, Any]) -> None:
         atomic_write_bytes(self.path(namespace, sha256), dumps_safe({**entry, "sha256": sha256}))
+
+    def put_records(self, namespace: str, sha256: str, entry: dict[str, Any],
+                    records: bytes) -> None:
+        """An entry with a blob of ready-to-write JSONL beside it.
+
+        The blob is written first and the entry (holding its hash) last, so an entry
+        only exists once its blob is whole.
+        """
+        atomic_write_bytes(self.path(namespace, sha256).with_suffix(".jsonl"), records)
+        self.put(namespace, sha256, {**entry, "records_sha256": hashlib.sha256(records)
+                                     .hexdigest(), "records_bytes": len(records)})
+
+    def records(self, namespace: str, sha256: str, entry: dict[str, Any]) -> bytes | None:
+        """The entry's JSONL blob, or None when it is missing or damaged."""
+        try:
+            data = self.path(namespace, sha256).with_suffix(".jsonl").read_bytes()
+        except OSError:
+            return None
+        if (len(data) != entry.get("records_bytes")
+                or hashlib.sha256(data).hexdigest() != entry.get("records_sha256")):
+            return None
+        return data
 
 
 def extract_namespace(extractor_fp: str) -> str:
