@@ -63,8 +63,8 @@ class ThemeModel:
 
     model_id = "theme-model"
 
-    def __init__(self, C: float = 32.0, char_ngrams: bool = False, lexicon: bool = True,
-                 gate_preschool: bool = True, class_weight: str | None = "balanced",
+    def __init__(self, C: float = 8.0, char_ngrams: bool = False, lexicon: bool = True,
+                 gate_preschool: bool = True, class_weight: str | None = None,
                  threshold_folds: int = 5, check_margin: float = 0.1,
                  max_features: int = 60000, ngram_max: int = 1, min_df: int = 2) -> None:
         self.C = C

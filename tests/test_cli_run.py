@@ -70,7 +70,10 @@ def test_classify_keeps_records_and_order(tmp_path: Path) -> None:
                  "and sometimes felt she did not want to be alive. The nurse referred her to "
                  "CAMHS, where she waited eleven weeks for a first appointment.",
          "doc_id": "a", "k": 1},
-        {"text": "The meeting was held in the library on a Tuesday.", "doc_id": "a", "k": 2},
+        {"text": "The review panel met four times between March and July 2023. Its members "
+                 "were senior managers from the agencies involved, none of whom had line "
+                 "management responsibility for the practitioners whose work is discussed.",
+         "doc_id": "a", "k": 2},
     ]
     src.write_text("\n".join(json.dumps(r) for r in rows) + "\n")
     out = tmp_path / "out.jsonl"
