@@ -170,11 +170,46 @@ def child_names(texts: Sequence[str], title: str | None = None) -> tuple[str, ..
     return tuple(dict.fromkeys(names))
 
 
-def review_context(texts: Sequence[str], title: str | None = None) -> ReviewContext:
-    """Age band and names of the review's child, from its passages in reading order.
+NOT_NAMES = {
+    "She", "He", "They", "Her", "His", "Their", "The", "This", "That", "These", "There", "When",
+    "What", "Who", "Where", "Why", "How", "It", "In", "On", "At", "By", "For", "From", "With",
+    "After", "Before", "During", "Although", "However", "But", "And", "As", "If", "No", "Not",
+    "One", "Two", "Three", "Four", "Five", "Six", "Seven", "Eight", "Nine", "Ten", "We", "Our",
+    "January", "February", "March", "April", "May", "June", "July", "August", "September",
+    "October", "November", "December", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday",
+    "Saturday", "Sunday", "Mother", "Father", "Mum", "Dad", "Police", "Council", "Health",
+    "Children", "Child", "Social", "Care", "Services", "Service", "School", "Academy", "Year",
+    "Court", "Hospital", "Team", "Board", "Partnership", "Review", "Panel", "Trust", "Practice",
+    "Local", "National", "Safeguarding", "Agency", "Agencies", "Learning", "Finding", "Mr",
+    "Ms", "Mrs", "Dr", "Nurse", "Officer", "Manager", "England", "Wales", "City", "Street",
+    "Road", "General", "Early", "Help", "Family", "Young", "Person", "Baby", "Adult", "Sibling",
+    "Recommendation", "Recommendations", "Working", "Together", "Section", "Act", "Unit", "Ward",
+    "Each", "Every", "All", "Both", "Some", "Many", "Any", "Flying", "Start", "Pupil",
+    "Mortality", "Death", "Overview", "Rapid", "Summary", "Key", "Prevent", "Channel",
+}
+CAPITALISED = re.compile(r"\b[A-Z][a-z]{2,14}\b")
 
-    Without a title, the first passage stands in for it (``cspr classify`` input).
+
+def frequent_name(texts: Sequence[str]) -> str | None:
+    """The review's most repeated capitalised non-generic word: its pseudonym, usually.
+
+    Used when no title is given (``cspr classify`` input); a name must recur in at least
+    a tenth of the passages (and three of them) to count.
     """
-    names = child_names(texts, title or (texts[0] if texts else None))
+    seen: dict[str, int] = {}
+    for text in texts:
+        for word in set(CAPITALISED.findall(text)) - NOT_NAMES:
+            seen[word] = seen.get(word, 0) + 1
+    if not seen:
+        return None
+    word, n = max(seen.items(), key=lambda kv: kv[1])
+    return word if n >= max(3, len(texts) // 10) else None
+
+
+def review_context(texts: Sequence[str], title: str | None = None) -> ReviewContext:
+    """Age band and names of the review's child, from its passages in reading order."""
+    names = tuple(n for n in child_names(texts, title) if n.split()[-1] not in NOT_NAMES)
+    if title is None and (name := frequent_name(texts)) and name not in names:
+        names = (*names, name)
     band, evidence = detect_age(texts, title, names)
     return ReviewContext(band, evidence, names)

@@ -31,11 +31,11 @@ def test_run_writes_the_four_files_with_contract_fields(sample_run: Path) -> Non
     assert len(documents) == len(pdfs) >= 3
     assert {d["status"] for d in documents} == {"ok"}
     for d in documents:
-        assert DOCUMENT_FIELDS <= d.keys()
+        assert d.keys() >= DOCUMENT_FIELDS
         assert len(d["sha256"]) == 64 and d["pages"] > 1 and d["passages"] > 10
     assert len(passages) == sum(d["passages"] for d in documents)
     for p in passages:
-        assert PASSAGE_FIELDS <= p.keys()
+        assert p.keys() >= PASSAGE_FIELDS
         assert set(p["labels"]) <= set(LABELS)
         assert set(p["scores"]) == set(LABELS)
         assert p["page"] >= 1 and p["text"].strip()

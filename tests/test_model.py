@@ -1,0 +1,112 @@
+"""Behaviour of the shipped model that researchers rely on (codebook rules, evidence, flags)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from pipeline.context import review_context
+from pipeline.model import NO_CUE_FLAG, ThemeModel, best_threshold
+from pipeline.records import LABELS
+from pipeline.store import load_model
+
+TEEN_FAMILY = ("Zara was fifteen and in Year 10 at Millbrook Academy when the review period "
+               "began. She lived with her mother and two younger brothers.")
+BABY_FAMILY = ("Baby L was born at thirty-nine weeks and was seven months old at the time of "
+               "the incident. He lived with his mother and her partner in a rented flat.")
+MOTHER_MH = ("Mother had been diagnosed with severe depression and was prescribed sertraline "
+             "by her GP. She told the community mental health team that she was struggling to "
+             "get out of bed and had thoughts of ending her life.")
+CHILD_SELF_HARM = ("In November Zara told her head of year that she had been cutting her arms "
+                   "and no longer wanted to be alive. She was referred to CAMHS and placed on a "
+                   "waiting list of fourteen weeks.")
+EXPLOITATION = ("In the spring two older men began collecting Zara from school in a car. She "
+                "was found by police in a flat in another county with drugs and cash, and was "
+                "reported missing four times in six weeks.")
+MISSED = ("No strategy discussion was held after the police found her in the flat, and the "
+          "information was not shared with the school. This was a missed opportunity to "
+          "consider whether she was being criminally exploited.")
+
+
+@pytest.fixture(scope="module")
+def model():
+    return load_model()[0]
+
+
+def _code(model, texts):
+    return model.code(texts, ["review"] * len(texts))
+
+
+def test_whose_mental_health_decides_the_label(model) -> None:
+    teen = _code(model, [TEEN_FAMILY, MOTHER_MH, CHILD_SELF_HARM])
+    baby = _code(model, [BABY_FAMILY, MOTHER_MH])
+    assert "child_mental_health" in teen[2].labels
+    assert "preschool_parental_mh" not in teen[1].labels  # a teenager's review
+    assert "child_mental_health" not in teen[1].labels  # a parent's mental health
+    assert "preschool_parental_mh" in baby[1].labels
+    assert "child_mental_health" not in baby[1].labels
+
+
+def test_age_band_comes_from_the_whole_review() -> None:
+    later = ["The review was commissioned in March 2023.", "Agencies provided chronologies."]
+    ctx = review_context([*later, BABY_FAMILY, MOTHER_MH])
+    assert ctx.age_band == "under_5" and "seven months old" in (ctx.age_evidence or "")
+    assert review_context([*later, TEEN_FAMILY]).age_band == "11_to_17"
+    assert review_context(later).age_band is None
+
+
+def test_sibling_ages_do_not_set_the_band() -> None:
+    texts = ["Child K was two years and three months old when she was admitted to hospital.",
+             "Her brother, aged 12, was in Year 7 at the local secondary school.",
+             "Her sister, aged 9, attended the primary school."]
+    assert review_context(texts, "Rapid Review: Child K").age_band == "under_5"
+
+
+def test_missed_opportunity_has_evidence_spans_inside_the_text(model) -> None:
+    preds = _code(model, [TEEN_FAMILY, EXPLOITATION, MISSED])
+    assert "extrafamilial_harm" in preds[1].labels
+    pred = preds[2]
+    assert "missed_opportunity" in pred.labels
+    spans = [e for e in pred.evidence if e.label == "missed_opportunity"]
+    assert spans and all(MISSED[e.start:e.end] == e.text for e in spans)
+    assert NO_CUE_FLAG not in pred.flags
+    assert pred.explanations["missed_opportunity"]
+
+
+def test_scores_are_probabilities_and_check_marks_scores_near_the_threshold(model) -> None:
+    texts = [TEEN_FAMILY, MOTHER_MH, CHILD_SELF_HARM, EXPLOITATION, MISSED]
+    preds = _code(model, texts)
+    for pred in preds:
+        assert set(pred.scores) == set(LABELS)
+        assert all(0.0 <= s <= 1.0 for s in pred.scores.values())
+        for j, label in enumerate(LABELS):
+            near = abs(pred.scores[label] - model.thresholds_[j]) < model.check_margin
+            assert (label in pred.check) == near
+            assert (label in pred.labels) == (pred.scores[label] >= model.thresholds_[j])
+
+
+def test_positive_without_a_cue_is_flagged() -> None:
+    texts = ["the health visitor never came back"] * 6 + ["the family moved house"] * 6
+    y = np.zeros((12, len(LABELS)), dtype=int)
+    y[:6, LABELS.index("missed_opportunity")] = 1
+    y[:3, LABELS.index("child_mental_health")] = 1
+    docs = [f"d{i % 4}" for i in range(12)]
+    m = ThemeModel(threshold_folds=2, lexicon=False, gate_preschool=False).fit(texts, y, docs)
+    pred = m.code(["the health visitor never came back"], ["x"])[0]
+    assert "missed_opportunity" in pred.labels and NO_CUE_FLAG in pred.flags
+
+
+def test_best_threshold_maximises_f1() -> None:
+    y = np.array([0, 0, 0, 1, 1, 1])
+    scores = np.array([0.1, 0.2, 0.35, 0.4, 0.8, 0.9])
+    t = best_threshold(y, scores)
+    assert 0.35 < t <= 0.4
+
+
+def test_card_records_thresholds_hashes_and_held_out_metrics() -> None:
+    model, card = load_model()
+    assert card["thresholds"] == pytest.approx(dict(zip(LABELS, model.thresholds_, strict=True)))
+    assert len(card["artefacts"]["model.joblib"]) == 64
+    assert card["training_data"]["passages"] > 1000
+    held = card["metrics"]["held_out_test"]
+    assert held["macro_f1"] > card["metrics"]["keyword_held_out_test"]["macro_f1"] + 0.15
