@@ -120,6 +120,15 @@ def _vm_hwm_mb(pid: int) -> float | None:
     return int(m.group(1)) / 1024 if m else None
 
 
+def _cpu_seconds(pid: int) -> float | None:
+    """utime + stime of a process, from /proc (clock ticks)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def _descendants(pid: int) -> list[int]:
     out, todo = [], [pid]
     while todo:
@@ -151,23 +160,26 @@ def _env(code: Path) -> dict[str, str]:
     return {**os.environ, "PYTHONPATH": str(code), "CI": "1"}  # CI: no progress bar
 
 
-def run_cli(args: list[str], code: Path) -> tuple[float, dict[int, float], float]:
-    """Wall seconds, peak MB per descendant process, and the main process's peak MB."""
+def run_cli(args: list[str], code: Path) -> tuple[float, dict[int, float], float, float]:
+    """Wall seconds, peak MB per descendant, the main process's peak MB, CPU seconds of all."""
     cmd = [sys.executable, "-m", "pipeline.cli", *args]
     env = _env(code)
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, cwd=code, env=env, stdout=subprocess.PIPE, text=True)
     peaks: dict[int, float] = {}
+    cpu: dict[int, float] = {}
     main_peak = [0.0]
     done = threading.Event()
 
     def sample() -> None:
         while not done.is_set():
             main_peak[0] = max(main_peak[0], _vm_hwm_mb(proc.pid) or 0.0)
-            for kid in _descendants(proc.pid):
-                mb = _vm_hwm_mb(kid)
-                if mb:
+            for kid in [proc.pid, *_descendants(proc.pid)]:
+                mb, secs = _vm_hwm_mb(kid), _cpu_seconds(kid)
+                if mb and kid != proc.pid:
                     peaks[kid] = max(peaks.get(kid, 0.0), mb)
+                if secs is not None:
+                    cpu[kid] = max(cpu.get(kid, 0.0), secs)
             done.wait(0.25)
 
     sampler = threading.Thread(target=sample, daemon=True)
@@ -178,7 +190,7 @@ def run_cli(args: list[str], code: Path) -> tuple[float, dict[int, float], float
     sampler.join()
     if proc.returncode not in (0, 1):
         raise SystemExit(f"cspr run failed ({proc.returncode}):\n{out}")
-    return seconds, peaks, main_peak[0]
+    return seconds, peaks, main_peak[0], sum(cpu.values())
 
 
 def _naive_child(paths: list[str], model_dir: str | None) -> dict:
@@ -256,11 +268,13 @@ def main() -> None:
     print(f"corpus: {len(pdfs)} PDFs, {corpus_pages} pages; jobs {args.jobs}; "
           f"{os.cpu_count()} cores")
 
-    first, peaks, parent_peak = run_cli(["run", str(folder), "--out", str(out),
+    load_before = os.getloadavg()[0]
+    first, peaks, parent_peak, cpu_first = run_cli(["run", str(folder), "--out", str(out),
                                          "--jobs", str(args.jobs), *model], code)
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["counts"]["failed"] == 0, manifest["counts"]
-    rerun, _, _ = run_cli(["run", str(folder), "--out", str(out), "--jobs", str(args.jobs),
+    load_after = os.getloadavg()[0]
+    rerun, _, _, _ = run_cli(["run", str(folder), "--out", str(out), "--jobs", str(args.jobs),
                            *model], code)
     manifest2 = json.loads((out / "manifest.json").read_text())
     naive = _child("naive", [*model, *map(str, pdfs[: args.naive_docs])], code)
@@ -279,6 +293,10 @@ def main() -> None:
     print(f"naive  serial loop: {naive['seconds']:7.1f} s  {naive_pps:6.1f} pages/s  "
           f"on {naive['pages']} pages ({args.naive_docs} docs); scaled to the corpus "
           f"{naive_scaled:.0f} s")
+    print(f"  CPU used by the run (all processes): {cpu_first:.0f} s = "
+          f"{corpus_pages / cpu_first:.0f} pages per CPU-second; machine load average "
+          f"{load_before:.1f} before, "
+          f"{load_after:.1f} after (other work on the machine slows the wall-clock figure)")
     print(f"speed-up           : {ours_pps / naive_pps:6.1f}x   (target >= 10x, >= 150 pages/s)")
     print(f"re-run unchanged   : {rerun:7.1f} s = {100 * rerun / first:.1f}% of the first run "
           f"({manifest2['cache']['prediction_hits']} cache hits; target <= 10%)")
@@ -288,6 +306,8 @@ def main() -> None:
           f"peak {big_run['peak_rss_mb']:.0f} MB in one process (jobs 1)")
     print(json.dumps({"pages": corpus_pages, "docs": len(pdfs), "jobs": args.jobs,
                       "ours_seconds": round(first, 2), "ours_pages_per_s": round(ours_pps, 1),
+                      "ours_cpu_seconds": round(cpu_first, 1),
+                      "load_avg_before_after": [round(load_before, 1), round(load_after, 1)],
                       "naive_pages_per_s": round(naive_pps, 1),
                       "speedup": round(ours_pps / naive_pps, 1),
                       "rerun_seconds": round(rerun, 2), "rerun_ratio": round(rerun / first, 3),
