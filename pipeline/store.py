@@ -8,7 +8,6 @@ card; only load model folders you trust.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import platform
 from importlib import metadata
 from pathlib import Path
@@ -16,7 +15,7 @@ from typing import Any
 
 import joblib
 
-from pipeline.io import read_json, write_json
+from pipeline.io import read_json, sha256_file, write_json
 
 CARD = "card.json"
 ARTEFACT = "model.joblib"
@@ -26,13 +25,6 @@ DEFAULT_MODEL_DIR = Path(__file__).resolve().parent.parent / "models" / "default
 class ModelIntegrityError(RuntimeError):
     """The model folder is missing files or an artefact does not match its card."""
 
-
-def sha256_file(path: str | Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def library_versions() -> dict[str, str]:
@@ -71,8 +63,8 @@ def read_card(model_dir: str | Path) -> dict[str, Any]:
     return read_json(path)
 
 
-def load_model(model_dir: str | Path | None = None) -> tuple[Any, dict[str, Any]]:
-    """Load a model after checking every artefact's sha256 against its card."""
+def verify_model(model_dir: str | Path | None = None) -> dict[str, Any]:
+    """The model's card, after checking every artefact's sha256 against it (no unpickling)."""
     model_dir = Path(model_dir) if model_dir else DEFAULT_MODEL_DIR
     card = read_card(model_dir)
     artefacts = card.get("artefacts") or {}
@@ -89,6 +81,13 @@ def load_model(model_dir: str | Path | None = None) -> tuple[Any, dict[str, Any]
                 "The file was changed after training; refusing to load it, because loading "
                 "a joblib file runs code. Retrain, or restore the original file."
             )
+    return card
+
+
+def load_model(model_dir: str | Path | None = None) -> tuple[Any, dict[str, Any]]:
+    """Load a model after checking every artefact's sha256 against its card."""
+    model_dir = Path(model_dir) if model_dir else DEFAULT_MODEL_DIR
+    card = verify_model(model_dir)
     model = joblib.load(model_dir / ARTEFACT)
     model.model_id = card.get("model_id", model_dir.name)
     return model, card

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from pipeline.corpus.build import make_splits
+from pipeline.corpus.build import labelled_records, make_splits
 from pipeline.corpus.check import check_sources
 from pipeline.corpus.sources import CORPUS_DIR, ReviewSource, load_sources
 from pipeline.records import LABELS
@@ -32,13 +32,7 @@ def test_corpus_passes_its_own_check_and_meets_its_size(reviews) -> None:
 
 
 def test_shipped_passages_are_generated_from_the_sources(reviews) -> None:
-    splits = make_splits(reviews)
-    expected = []
-    for r in reviews:
-        for lp in r.labelled_passages():
-            rec = lp.to_dict()
-            rec["meta"]["split"] = splits[r.doc_id]
-            expected.append(rec)
+    expected = labelled_records(reviews, make_splits(reviews))
     path = CORPUS_DIR / "labelled" / "passages.jsonl"
     shipped = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
     assert shipped == expected, "run `cspr corpus build` after editing sources"

@@ -29,15 +29,20 @@ def make_splits(reviews: list[ReviewSource]) -> dict[str, str]:
     return splits
 
 
-def build(reviews: list[ReviewSource], root: Path = CORPUS_DIR, pdfs: bool = True) -> dict:
-    splits = make_splits(reviews)
+def labelled_records(reviews: list[ReviewSource], splits: dict[str, str]) -> list[dict]:
+    """The codebook's passage records, each with its review's split in ``meta``."""
     records = []
     for r in reviews:
         for lp in r.labelled_passages():
             rec = lp.to_dict()
             rec["meta"]["split"] = splits[r.doc_id]
             records.append(rec)
-    n = write_jsonl(root / "labelled" / "passages.jsonl", records)
+    return records
+
+
+def build(reviews: list[ReviewSource], root: Path = CORPUS_DIR, pdfs: bool = True) -> dict:
+    splits = make_splits(reviews)
+    n = write_jsonl(root / "labelled" / "passages.jsonl", labelled_records(reviews, splits))
     write_json(root / "splits.json", {
         "rule": f"test = every review in styles {list(TEST_STYLES)} plus every fifth review "
                 "(sorted by doc_id) of each other style; the rest train",

@@ -16,7 +16,6 @@ read, so memory stays flat however long the document.
 from __future__ import annotations
 
 import ctypes
-import hashlib
 from pathlib import Path
 
 import pypdfium2 as pdfium
@@ -24,17 +23,11 @@ import pypdfium2.raw as raw
 
 from pipeline.extract.errors import ExtractionError
 from pipeline.extract.lines import Run, runs_to_lines
+from pipeline.io import sha256_file
 from pipeline.records import Document, Page
 
 _BOLD_NAMES = ("bold", "black", "heavy", "semibold", "demi")
 
-
-def file_sha256(path: str | Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def _open(path: Path) -> pdfium.PdfDocument:
@@ -159,7 +152,7 @@ def _has_images(page: pdfium.PdfPage) -> bool:
 def extract_pdf(path: str | Path, doc_id: str | None = None) -> Document:
     """Read every page's lines; report drawn pages with no text; fail if none has text."""
     path = Path(path)
-    digest = file_sha256(path)
+    digest = sha256_file(path)
     pdf = _open(path)
     fonts = _FontReader()
     try:
