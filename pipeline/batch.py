@@ -46,8 +46,6 @@ from typing import IO, Any
 from pipeline import __version__
 from pipeline.cache import (
     ResultCache,
-    atomic_open,
-    atomic_write_bytes,
     classifier_fingerprint,
     dumps_safe,
     extract_namespace,
@@ -56,18 +54,22 @@ from pipeline.cache import (
 )
 from pipeline.context import review_context
 from pipeline.extract import ExtractionError, extract
-from pipeline.io import read_json, write_json, write_jsonl
+from pipeline.io import (
+    atomic_open,
+    atomic_write_bytes,
+    read_json,
+    sha256_file,
+    write_json,
+    write_jsonl,
+)
 from pipeline.records import LABELS, SCHEMA_VERSION, RunError
 from pipeline.segment import segment
 from pipeline.store import (
     ARTEFACT,
-    CARD,
     DEFAULT_MODEL_DIR,
-    ModelIntegrityError,
     library_versions,
     load_model,
-    read_card,
-    sha256_file,
+    verify_model,
 )
 
 DEFAULT_TIMEOUT = 120.0
@@ -285,27 +287,6 @@ def _worker_model(model_dir: str, model_sha: str) -> Any:
     return _MODELS[key]
 
 
-def check_model(model_dir: Path) -> dict[str, Any]:
-    """The model's card, after checking its artefacts' hashes, without unpickling it.
-
-    A model error is a usage error (exit 2) before any work starts; unpickling waits
-    for the first document that needs classifying (a re-run from the cache never does).
-    """
-    card = read_card(model_dir)
-    artefacts = card.get("artefacts") or {}
-    if ARTEFACT not in artefacts:
-        raise ModelIntegrityError(f"{model_dir}/{CARD} lists no {ARTEFACT} hash; refusing to load")
-    for name, expected in artefacts.items():
-        path = model_dir / name
-        if not path.is_file():
-            raise ModelIntegrityError(f"{path}: artefact listed in the card is missing")
-        if sha256_file(path) != expected:
-            raise ModelIntegrityError(
-                f"{path}: sha256 does not match the card; refusing to load it, because "
-                "loading a joblib file runs code. Retrain, or restore the original file.")
-    return card
-
-
 def _clean(text: str | None) -> str | None:
     """Replace lone surrogates (broken PDF text) so the UTF-8 writer cannot fail later."""
     if text is None:
@@ -361,8 +342,6 @@ def process_task(task: Task) -> Outcome:
             doc_ids = [extraction["doc_id"]] * len(texts)
             preds = model.code(texts, doc_ids, [context] * len(texts)) if texts else []
             predictions = [p.to_dict() for p in preds]
-            for p in predictions:  # a total order: identical records in every process
-                p["evidence"].sort(key=lambda e: (e["start"], e["end"], e["label"]))
             out.prediction = {"context": context.to_dict(), "predictions": predictions}
     except DocumentTimeout:
         limit = f"{task.timeout:g}"
@@ -531,7 +510,7 @@ def run(inputs: Iterable[str | Path], out_dir: str | Path,
     if jobs < 0:
         jobs = max(1, (os.cpu_count() or 1) + 1 + jobs)
     model_dir = Path(model_dir) if model_dir else DEFAULT_MODEL_DIR
-    card = check_model(model_dir)
+    card = verify_model(model_dir)
     model_sha = card["artefacts"][ARTEFACT]
     if use_cache:
         cache_root = Path(cache_dir) if cache_dir else out / ".cache"
@@ -668,7 +647,7 @@ def run(inputs: Iterable[str | Path], out_dir: str | Path,
                               "pages_without_text": meta["pages_without_text"],
                               **meta["context"]})
 
-    with atomic_open(out / "passages.jsonl") as fh:
+    with atomic_open(out / "passages.jsonl", "wb") as fh:
         write_passages(fh)
     write_jsonl(out / "documents.jsonl", documents)
     write_jsonl(out / "errors.jsonl", [e.to_dict() for e in errors])

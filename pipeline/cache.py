@@ -19,15 +19,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
 from importlib import metadata
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 from pipeline import __version__
+from pipeline.io import atomic_write_bytes
 
 PACKAGE = Path(__file__).resolve().parent
 # Code whose output the cache stores; any change to these files invalidates entries.
@@ -62,48 +59,6 @@ def extractor_fingerprint() -> str:
 def classifier_fingerprint() -> str:
     """Hash of the classification code and library versions (the model is keyed apart)."""
     return _code_fingerprint(CLASSIFIER_CODE, CLASSIFIER_LIBS)
-
-
-def atomic_write_bytes(path: Path, data: bytes, fsync: bool = False) -> None:
-    """Write to a temporary file beside ``path`` and rename it into place.
-
-    A rename is atomic, so readers (and a resumed run) see the old file or the new
-    one, never half of one. ``fsync`` adds durability across power loss; cache
-    entries skip it because a damaged entry is detected and recomputed.
-    """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            if fsync:
-                fh.flush()
-                os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-@contextmanager
-def atomic_open(path: Path) -> Iterator[IO[bytes]]:
-    """Stream into a temporary file beside ``path``; renamed into place (fsynced) on success.
-
-    On any exception, including KeyboardInterrupt, the temporary file is removed and
-    the previous ``path`` is left as it was.
-    """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            yield fh
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def dumps_safe(obj: Any) -> bytes:

@@ -20,7 +20,7 @@ from typing import Any
 from xml.etree import ElementTree as ET
 
 from pipeline import __version__
-from pipeline.io import _atomic_write
+from pipeline.io import atomic_open
 from pipeline.records import LABELS
 from pipeline.report import LABEL_COLOURS, LABEL_TITLES
 from pipeline.results import RunFiles, read_run
@@ -239,13 +239,11 @@ def export_csv(run_dir: str | Path, out: str | Path) -> Path:
     rows = csv_rows(read_run(run_dir))
     out = Path(out)
 
-    def write(fh) -> None:
+    with atomic_open(out, "w") as fh:
         fh.write("\ufeff")
         writer = csv.DictWriter(fh, fieldnames=CSV_COLUMNS, lineterminator="\r\n")
         writer.writeheader()
         writer.writerows(rows)
-
-    _atomic_write(out, write)
     return out
 
 

@@ -11,41 +11,64 @@ import json
 import os
 import tempfile
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 
-def _atomic_write(path: Path, write) -> None:
+@contextmanager
+def atomic_open(path: str | Path, mode: str = "w", fsync: bool = True) -> Iterator[IO]:
+    """Write to a temporary file beside ``path``; rename it into place on success.
+
+    A rename is atomic, so readers (and a resumed run) see the old file or the new one,
+    never half of one. On any exception, including KeyboardInterrupt, the temporary file
+    is removed and ``path`` is left as it was. ``fsync`` adds durability across power
+    loss; cache entries skip it because a damaged entry is detected and recomputed.
+    """
+    if mode not in ("w", "wb"):
+        raise ValueError("mode must be 'w' or 'wb'")
+    path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            write(fh)
+        text = {"encoding": "utf-8", "newline": "\n"} if mode == "w" else {}
+        with os.fdopen(fd, mode, **text) as fh:
+            yield fh
             fh.flush()
-            os.fsync(fh.fileno())
+            if fsync:
+                os.fsync(fh.fileno())
+        os.chmod(tmp, 0o644)  # mkstemp makes 0600; outputs are for other readers too
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
 
 
+def atomic_write_bytes(path: str | Path, data: bytes, fsync: bool = False) -> None:
+    with atomic_open(path, "wb", fsync=fsync) as fh:
+        fh.write(data)
+
+
+def write_text(path: str | Path, text: str) -> None:
+    """Write a text file atomically (UTF-8)."""
+    with atomic_open(path, "w") as fh:
+        fh.write(text)
+
+
 def write_jsonl(path: str | Path, records: Iterable[dict[str, Any]]) -> int:
     """Write records atomically, one JSON object a line; returns the count."""
     count = 0
-
-    def write(fh) -> None:
-        nonlocal count
+    with atomic_open(path, "w") as fh:
         for rec in records:
             fh.write(json.dumps(rec, ensure_ascii=False, separators=(",", ":")))
             fh.write("\n")
             count += 1
-
-    _atomic_write(Path(path), write)
     return count
 
 
 def write_json(path: str | Path, obj: Any) -> None:
-    _atomic_write(Path(path), lambda fh: json.dump(obj, fh, ensure_ascii=False, indent=2))
+    with atomic_open(path, "w") as fh:
+        json.dump(obj, fh, ensure_ascii=False, indent=2)
 
 
 def read_jsonl(path: str | Path) -> Iterator[dict[str, Any]]:

@@ -242,7 +242,7 @@ class ThemeModel:
             out.append(Prediction(
                 labels=labels,
                 scores={label: float(proba[i, j]) for j, label in enumerate(LABELS)},
-                evidence=sorted(set(evidence), key=lambda e: (e.start, e.label)),
+                evidence=sorted(set(evidence), key=lambda e: (e.start, e.end, e.label)),
                 explanations=explanations.get(i, {}),
                 check=[LABELS[j] for j in range(len(LABELS)) if near[i, j]],
                 flags=flags,

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from pipeline.io import _atomic_write
+from pipeline.io import write_text
 from pipeline.records import LABELS
 from pipeline.results import RunFiles, read_run
 
@@ -279,5 +279,5 @@ def write_report(run_dir: str | Path, out: str | Path | None = None,
     run = read_run(run_dir)
     path = Path(out) if out else Path(run_dir) / REPORT_NAME
     page = render_report(run, include_uncoded=include_uncoded)
-    _atomic_write(path, lambda fh: fh.write(page))
+    write_text(path, page)
     return path

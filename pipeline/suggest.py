@@ -23,7 +23,7 @@ import numpy as np
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 from pipeline.formats import load_labelled, text_key
-from pipeline.io import _atomic_write, read_json, read_jsonl, write_jsonl
+from pipeline.io import read_json, read_jsonl, write_jsonl, write_text
 from pipeline.records import LABELS
 from pipeline.store import DEFAULT_MODEL_DIR, read_card
 
@@ -142,7 +142,7 @@ def write_tasks(path: str | Path, tasks: Sequence[dict[str, Any]], fmt: str = "j
                          "suggested_labels": ";".join(m["suggested_labels"]),
                          "uncertain_labels": ";".join(m["uncertain_labels"]),
                          "margin": m["margin"]})
-    _atomic_write(Path(path), lambda fh: fh.write(buf.getvalue()))
+    write_text(path, buf.getvalue())
 
 
 def suggest_from_run(run_dir: str | Path, out: str | Path, n: int = 50,

@@ -44,10 +44,32 @@ def _open(path: Path) -> pdfium.PdfDocument:
     try:
         return pdfium.PdfDocument(str(path))
     except pdfium.PdfiumError as exc:
-        msg = str(exc)
-        if "password" in msg.lower():
-            raise ExtractionError("encrypted", "the PDF is password-protected") from exc
-        raise ExtractionError("corrupt_pdf", f"pdfium could not parse the PDF: {msg}") from exc
+        kind, message = _diagnose(path, str(exc))
+        raise ExtractionError(kind, message) from exc
+
+
+def _diagnose(path: Path, pdfium_message: str) -> tuple[str, str]:
+    """Why pdfium refused a file, asked of pdfminer.
+
+    pdfium's last-error code is process-wide and is not set for every refusal (a PDF
+    with no pages leaves the previous file's error in place), so it cannot be trusted
+    to tell an encrypted file from a page-less or broken one. Only refused files pay for
+    this second, slower parse.
+    """
+    from pdfminer.pdfdocument import PDFDocument, PDFEncryptionError, PDFPasswordIncorrect
+    from pdfminer.pdfpage import PDFPage
+    from pdfminer.pdfparser import PDFParser
+
+    try:
+        with open(path, "rb") as fh:
+            pages = sum(1 for _ in PDFPage.create_pages(PDFDocument(PDFParser(fh))))
+    except (PDFPasswordIncorrect, PDFEncryptionError):
+        return "encrypted", "the PDF is password-protected"
+    except Exception as exc:  # noqa: BLE001 - any parser failure means a broken file
+        return "corrupt_pdf", f"the PDF cannot be parsed ({type(exc).__name__}: {exc})"[:300]
+    if pages == 0:
+        return "no_pages", "the PDF has no pages"
+    return "corrupt_pdf", f"pdfium could not parse the PDF: {pdfium_message}"
 
 
 class _FontReader:
