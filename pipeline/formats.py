@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from pipeline.io import iter_jsonl
 from pipeline.records import LABELS, LabelledPassage
 
 FORMATS: dict[str, str] = {
@@ -92,23 +93,12 @@ def _text(rec: dict[str, Any], where: str) -> str:
 
 # ------------------------------------------------------------------ JSONL-based formats
 def _jsonl_records(path: Path) -> list[tuple[int, dict[str, Any]]]:
-    out = []
     try:
-        with open(path, encoding="utf-8") as fh:
-            for lineno, line in enumerate(fh, 1):
-                if not line.strip():
-                    continue
-                try:
-                    rec = json.loads(line)
-                except json.JSONDecodeError as exc:
-                    raise LabelError(f"{path}: line {lineno}: not valid JSON ({exc.msg}); "
-                                     f"{EXPECTED}") from exc
-                if not isinstance(rec, dict):
-                    raise LabelError(f"{path}: line {lineno}: not a JSON object; {EXPECTED}")
-                out.append((lineno, rec))
+        return list(iter_jsonl(path))
     except UnicodeDecodeError as exc:
         raise LabelError(f"{path}: not UTF-8 text; {EXPECTED}") from exc
-    return out
+    except ValueError as exc:
+        raise LabelError(f"{exc}; {EXPECTED}") from exc
 
 
 def _jsonl_format(rec: dict[str, Any]) -> str | None:

@@ -71,8 +71,8 @@ def write_json(path: str | Path, obj: Any) -> None:
         json.dump(obj, fh, ensure_ascii=False, indent=2)
 
 
-def read_jsonl(path: str | Path) -> Iterator[dict[str, Any]]:
-    """Yield records; a malformed line raises ValueError naming file and line."""
+def iter_jsonl(path: str | Path) -> Iterator[tuple[int, dict[str, Any]]]:
+    """(line number, record) pairs; a malformed line raises ValueError naming its line."""
     with open(path, encoding="utf-8") as fh:
         for lineno, line in enumerate(fh, 1):
             if not line.strip():
@@ -80,10 +80,16 @@ def read_jsonl(path: str | Path) -> Iterator[dict[str, Any]]:
             try:
                 rec = json.loads(line)
             except json.JSONDecodeError as exc:
-                raise ValueError(f"{path}:{lineno}: not valid JSON ({exc.msg})") from exc
+                raise ValueError(f"{path}: line {lineno}: not valid JSON ({exc.msg})") from exc
             if not isinstance(rec, dict):
-                raise ValueError(f"{path}:{lineno}: expected a JSON object")
-            yield rec
+                raise ValueError(f"{path}: line {lineno}: not a JSON object")
+            yield lineno, rec
+
+
+def read_jsonl(path: str | Path) -> Iterator[dict[str, Any]]:
+    """Yield records; a malformed line raises ValueError naming file and line."""
+    for _lineno, rec in iter_jsonl(path):
+        yield rec
 
 
 def read_json(path: str | Path) -> Any:
