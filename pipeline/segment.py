@@ -54,15 +54,20 @@ class _Para:
     notes: list[_Para] = field(default_factory=list)
 
 
+WEB_NOTE = re.compile(r"(?<=[\w.,;:)’'\"”])\[\d{1,3}\](?=[\s.,;:)]|$)")
+
+
 def _clean(line: Line, marks: set[str]) -> str:
-    """Line text without superscript footnote marks (or glued copies of this page's marks).
+    """Line text without footnote marks: superscripts, glued copies of this page's marks,
+    and the bracketed notes of web versions ("partners.[3]").
 
     A glued copy counts only after a lower-case letter, bracket, quote or punctuation:
     "partners2", "(LSCBs)2", but not case codes such as "YP4" or "CN18".
     """
     text = line.text
-    for start, end in sorted(line.marks, reverse=True):
+    for start, end in sorted(line.marks, reverse=True):  # offsets index the original text
         text = text[:start] + text[end:]
+    text = WEB_NOTE.sub("", text)
     if marks:
         alts = "|".join(sorted((re.escape(m) for m in marks), key=len, reverse=True))
         text = re.sub(rf"(?:(?<=[a-z)\]’'\"”])|(?<=[a-z)\]][.,;:]))(?:{alts})(?=[\s.,;:)]|$)",

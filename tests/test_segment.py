@@ -172,3 +172,12 @@ def test_glued_number_and_wrapped_number_like_line() -> None:
     assert passages[0].text.startswith("This review concerns Child A")
     assert "12 practitioners" in passages[0].text
     assert passages[1].para_no == "1.2"
+
+
+def test_bracketed_web_notes_removed_but_other_brackets_kept() -> None:
+    lines = _para("1.1", ["Working Together 2018 sets out the duties of partners.[3] The",
+                          "review [2021] used the family's words and Practitioners[12] said",
+                          "so."], 100)
+    lines += _filler(200)
+    text = segment(_doc([lines]))[0].text
+    assert "partners. The review [2021] used" in text and "Practitioners said so." in text
