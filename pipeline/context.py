@@ -29,6 +29,11 @@ OTHER_PEOPLE = {"brother", "sister", "sibling", "siblings", "half-sibling", "mot
 PREFILTER = re.compile(
     r"\b(?:aged?|old|months?|weeks?|years?|born|baby|infant|newborn|unborn|toddler|nursery|"
     r"primary|secondary|gcse|sixth form|reception)\b", re.IGNORECASE)
+# Every age phrase the Matcher can turn into a vote has a number (digits or a word up to
+# twenty) next to a unit, or follows "aged" or "Year": only those passages are tokenized.
+AGE_CUE = re.compile(
+    r"\b(?:aged\s+\w|year\s+\d|(?:\d+|" + "|".join(NUMBER_WORDS)
+    + r")[\s-]+(?:days?|weeks?|months?|years?)\b)", re.IGNORECASE)
 CHILD_NAME = re.compile(r"\b(?:Child|Baby|Young Person|YP|Infant)\s+([A-Z][A-Za-z0-9]{0,10})\b")
 TITLE_WORD = re.compile(r"\b[A-Z][A-Za-z0-9]*\b")
 TITLE_STOP = {
@@ -101,10 +106,13 @@ def detect_age(texts: Sequence[str], title: str | None = None,
     first = True
     n = max(len(texts), 1)
     candidates = [(i, t) for i, t in enumerate(texts) if PREFILTER.search(t)]
-    docs = nlp.tokenizer.pipe([t for _, t in candidates], batch_size=256)
-    for (i, text), doc in zip(candidates, docs, strict=True):
+    spoken = [(i, t) for i, t in candidates if AGE_CUE.search(t)]
+    docs = dict(zip((i for i, _ in spoken),
+                    nlp.tokenizer.pipe([t for _, t in spoken], batch_size=256), strict=True))
+    for i, text in candidates:
         early = 1.5 if i < 0.4 * n else 1.0
-        for match_id, start, end in _longest(matcher(doc)):
+        doc = docs.get(i)
+        for match_id, start, end in _longest(matcher(doc)) if doc is not None else ():
             rule = nlp.vocab.strings[match_id]
             before = {t.lower_ for t in doc[max(0, start - 4):start]}
             if before & OTHER_PEOPLE:
