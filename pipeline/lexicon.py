@@ -41,5 +41,13 @@ def lowered() -> dict[str, re.Pattern[str]]:
     return {c: _compile(c, 0) for c in CONCEPTS}
 
 
-def find(concept: str, text: str) -> list[tuple[int, int, str]]:
-    return [(m.start(), m.end(), m.group(0)) for m in patterns()[concept].finditer(text)]
+def concept_spans(concept: str, text: str) -> list[tuple[int, int]]:
+    """Character spans of a concept in ``text`` (case-insensitive).
+
+    Matches on the lowercased text when lowercasing keeps every offset (almost always:
+    a few characters such as 'İ' change length), which is about 3x faster.
+    """
+    lower = text.lower()
+    if len(lower) == len(text):
+        return [m.span() for m in lowered()[concept].finditer(lower)]
+    return [m.span() for m in patterns()[concept].finditer(text)]

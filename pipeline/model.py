@@ -27,7 +27,7 @@ from sklearn.preprocessing import MaxAbsScaler
 
 from pipeline.context import review_context
 from pipeline.features import ALL_FEATURE_NAMES, feature_matrix
-from pipeline.lexicon import patterns
+from pipeline.lexicon import concept_spans
 from pipeline.records import LABELS, Evidence, Prediction, ReviewContext
 
 PRESCHOOL = LABELS.index("preschool_parental_mh")
@@ -226,15 +226,12 @@ class ThemeModel:
         decided = proba >= self.thresholds_
         near = np.abs(proba - self.thresholds_) < self.check_margin
         explanations = self._explain(vec.X, decided, explain)
-        pats = patterns()
         out = []
         for i, text in enumerate(texts):
             labels = [LABELS[j] for j in range(len(LABELS)) if decided[i, j]]
-            evidence = []
-            for label in labels:
-                for concept in EVIDENCE_CONCEPTS[label]:
-                    evidence += [Evidence(label, m.start(), m.end(), m.group(0))
-                                 for m in pats[concept].finditer(text)]
+            evidence = [Evidence(label, a, b, text[a:b]) for label in labels
+                        for concept in EVIDENCE_CONCEPTS[label]
+                        for a, b in concept_spans(concept, text)]
             flags = []
             if "missed_opportunity" in labels and not any(
                     e.label == "missed_opportunity" for e in evidence):
