@@ -70,4 +70,5 @@ def _sample_reviews(reviews: list[ReviewSource], splits: dict[str, str]) -> list
     by_style: dict[str, ReviewSource] = {}
     for r in sorted(reviews, key=lambda r: (splits[r.doc_id] != "test", len(r.paragraphs))):
         by_style.setdefault(r.style, r)
-    return sorted(by_style.values(), key=lambda r: r.doc_id)[:SAMPLE_DOCS]
+    chosen = sorted(by_style.values(), key=lambda r: (splits[r.doc_id] != "test", r.doc_id))
+    return sorted(chosen[:SAMPLE_DOCS], key=lambda r: r.doc_id)
