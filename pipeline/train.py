@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from sklearn.model_selection import GroupKFold, LeaveOneGroupOut
+from sklearn.model_selection import GroupKFold
 
 from pipeline.evaluate import matrix, reliability, summarise
 from pipeline.keywords import KeywordCoder
@@ -68,18 +68,16 @@ def cross_validate(passages: Sequence[LabelledPassage], make: Callable[[], Any],
                    baseline: Any | None = None) -> dict[str, Any]:
     """Out-of-fold predictions and metrics; folds grouped by review, or by ``groups``.
 
-    With ``groups`` (e.g. house styles) every group is held out once. With ``baseline``
+    With ``groups`` (e.g. house styles) folds hold out whole groups: ``n_splits`` folds
+    (each group held out once), so every score is on groups the model never saw. With ``baseline``
     (an already trained model) its predictions on each fold's held-out part are kept in
     ``baseline_pred``, so the two can be compared passage for passage.
     """
     texts = [p.text for p in passages]
     docs = doc_ids_of(passages)
     y = matrix([p.labels for p in passages])
-    if groups is not None:
-        splitter, split_groups = LeaveOneGroupOut(), np.array(groups)
-    else:
-        splitter = GroupKFold(n_splits=min(n_splits, len(set(docs))))
-        split_groups = np.array(docs)
+    split_groups = np.array(groups if groups is not None else docs)
+    splitter = GroupKFold(n_splits=min(n_splits, len(set(split_groups))))
     pred = np.zeros_like(y)
     base_pred = np.zeros_like(y)
     scores = np.zeros(y.shape, dtype=float)
@@ -94,8 +92,8 @@ def cross_validate(passages: Sequence[LabelledPassage], make: Callable[[], Any],
                 baseline)
     result = summarise(y, pred)
     result["reliability"] = reliability(y, scores)
-    result["folds"] = ("leave-one-group-out over " + str(len(set(groups)))
-                       if groups is not None else f"GroupKFold({splitter.n_splits}) by review")
+    result["folds"] = (f"GroupKFold({splitter.n_splits}) by "
+                       + ("the given groups" if groups is not None else "review"))
     result["oof_pred"] = pred
     if baseline is not None:
         result["baseline_pred"] = base_pred

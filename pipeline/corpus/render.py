@@ -58,7 +58,7 @@ class _ReviewDoc(BaseDocTemplate):
     def __init__(self, path: str, review: ReviewSource, layout: str, total: int) -> None:
         super().__init__(path, pagesize=A4, leftMargin=2.3 * cm, rightMargin=2.3 * cm,
                          topMargin=2.6 * cm, bottomMargin=3.2 * cm, title=review.title,
-                         author=review.partnership)
+                         author=review.partnership, invariant=1)  # same source, same bytes
         self.review, self.total = review, total
         self.page_notes: list[str] = []
         w, h = A4
