@@ -115,6 +115,9 @@ def compare(out: Path | None = None, only: Sequence[str] = ()) -> dict:
             "cv_by_house_style": {k: v for k, v in cv.items() if k != "oof_pred"},
             "held_out_test": held, "passages_per_second": round(speed)}
     if out:
+        if only and out.exists():  # a partial run updates its rows, keeping the others
+            results = {**json.loads(out.read_text()), **results}
+            results = {name: results[name] for name in CANDIDATES if name in results}
         out.write_text(json.dumps(results, indent=2) + "\n")
     return results
 
