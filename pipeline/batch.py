@@ -24,20 +24,14 @@ One bad file never stops a batch: every failure becomes a record with a ``kind``
 
 from __future__ import annotations
 
-import ctypes
-import errno
 import hashlib
 import json
 import os
-import re
 import shutil
-import signal
-import stat
 import sys
-import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -53,6 +47,7 @@ from pipeline.cache import (
     predict_namespace,
 )
 from pipeline.context import review_context
+from pipeline.discover import discover_entries, display_path, make_doc_id, path_error
 from pipeline.extract import ExtractionError, extract
 from pipeline.io import (
     atomic_open,
@@ -62,6 +57,7 @@ from pipeline.io import (
     write_json,
     write_jsonl,
 )
+from pipeline.limits import DocumentTimeout, time_limit
 from pipeline.records import LABELS, SCHEMA_VERSION, RunError
 from pipeline.segment import segment
 from pipeline.store import (
@@ -80,175 +76,6 @@ TRANSIENT_KINDS = frozenset({"timeout", "internal_error", "unreadable_path", "wo
 
 
 # ---------------------------------------------------------------- paths
-def display_path(path: str | Path) -> str:
-    """A path as printable, UTF-8-safe text.
-
-    File names that are not valid UTF-8 arrive as lone surrogates
-    (``surrogateescape``) and would crash a UTF-8 JSON writer; their raw bytes are
-    shown as ``\\xNN`` instead.
-    """
-    return os.fsencode(path).decode("utf-8", "backslashreplace")
-
-
-def _is_pdf_name(name: str) -> bool:
-    return name.lower().endswith(".pdf")
-
-
-def _walk(root: Path, entries: list[Path | RunError]) -> None:
-    """Recursive scan that follows folder links but reports a link back to an ancestor."""
-
-    def visit(folder: Path, ancestors: frozenset[tuple[int, int]]) -> None:
-        try:
-            st = folder.stat()
-            with os.scandir(folder) as it:
-                listing = sorted(it, key=lambda e: e.name)
-        except OSError as exc:
-            entries.append(_path_error(folder, exc))
-            return
-        here = ancestors | {(st.st_dev, st.st_ino)}
-        for item in listing:
-            path = Path(item.path)
-            try:
-                is_dir = item.is_dir()  # follows links
-            except OSError:
-                is_dir = False
-            if not is_dir:
-                if _is_pdf_name(item.name):
-                    entries.append(_file_entry(path))
-                continue
-            try:
-                sub = path.stat()
-            except OSError as exc:
-                entries.append(_path_error(path, exc))
-                continue
-            if (sub.st_dev, sub.st_ino) in here:
-                entries.append(RunError(display_path(path), "symlink_loop",
-                                        "symbolic link to a folder that contains it; "
-                                        "not followed"))
-                continue
-            visit(path, here)
-
-    visit(root, frozenset())
-
-
-def _path_error(path: Path, exc: OSError) -> RunError:
-    if exc.errno == errno.ELOOP:
-        return RunError(display_path(path), "symlink_loop",
-                        "symbolic link loop: the link resolves back to itself")
-    if exc.errno == errno.ENOENT and path.is_symlink():
-        return RunError(display_path(path), "unreadable_path",
-                        "broken symbolic link: its target does not exist")
-    return RunError(display_path(path), "unreadable_path",
-                    f"cannot read: {exc.strerror or exc}")
-
-
-def _file_entry(path: Path) -> Path | RunError:
-    try:
-        st = path.stat()
-    except OSError as exc:
-        return _path_error(path, exc)
-    if not stat.S_ISREG(st.st_mode):
-        return RunError(display_path(path), "unreadable_path",
-                        "not a regular file (a pipe or device?); skipped")
-    return path
-
-
-def discover_entries(inputs: Sequence[str | Path]) -> list[Path | RunError]:
-    """PDF files named directly or found under folders (recursively, *.pdf any case),
-    and the entries that could not be read, in one list in input order.
-
-    Order: inputs as given, paths sorted within each folder; a path met twice is
-    kept once.
-    """
-    entries: list[Path | RunError] = []
-    for item in inputs:
-        path = Path(item)
-        try:
-            is_dir = path.is_dir()
-        except OSError:
-            is_dir = False
-        if is_dir:
-            _walk(path, entries)
-        elif os.path.lexists(path):
-            entries.append(_file_entry(path))
-        else:
-            entries.append(RunError(display_path(path), "unreadable_path",
-                                    "no such file or folder"))
-    seen: set[Path] = set()
-    unique = []
-    for entry in entries:
-        if isinstance(entry, Path):
-            if entry in seen:
-                continue
-            seen.add(entry)
-        unique.append(entry)
-    return unique
-
-
-def discover(inputs: Sequence[str | Path]) -> tuple[list[Path], list[RunError]]:
-    """The PDF paths to process and the entries that could not be read."""
-    entries = discover_entries(inputs)
-    return ([e for e in entries if isinstance(e, Path)],
-            [e for e in entries if isinstance(e, RunError)])
-
-
-def make_doc_id(path: Path, sha256: str) -> str:
-    stem = re.sub(r"[^a-z0-9]+", "-", path.stem.lower()).strip("-") or "doc"
-    return f"{stem[:48]}-{sha256[:8]}"
-
-
-# ---------------------------------------------------------------- time limit
-class DocumentTimeout(Exception):
-    """Raised inside a worker when one document exceeds the per-document limit."""
-
-
-@contextmanager
-def time_limit(seconds: float | None) -> Iterator[None]:
-    """Raise DocumentTimeout in this thread after ``seconds``.
-
-    In a process's main thread (loky workers, serial runs) a SIGALRM timer; in other
-    threads (dask threads) an asynchronous exception set from a timer thread. Both
-    interrupt Python code, which is where pathological layouts spend their time; a
-    single C call that never returns cannot be interrupted this way.
-    """
-    if not seconds or seconds <= 0:
-        yield
-        return
-    if threading.current_thread() is threading.main_thread() and hasattr(signal, "setitimer"):
-        def on_alarm(_signum: int, _frame: Any) -> None:
-            raise DocumentTimeout
-
-        previous = signal.signal(signal.SIGALRM, on_alarm)
-        signal.setitimer(signal.ITIMER_REAL, seconds)
-        try:
-            yield
-        finally:
-            signal.setitimer(signal.ITIMER_REAL, 0)
-            signal.signal(signal.SIGALRM, previous)
-        return
-    tid = ctypes.c_ulong(threading.get_ident())
-    lock = threading.Lock()
-    state = {"done": False, "fired": False}
-
-    def fire() -> None:
-        with lock:
-            if not state["done"]:
-                ctypes.pythonapi.PyThreadState_SetAsyncExc(tid, ctypes.py_object(DocumentTimeout))
-                state["fired"] = True
-
-    timer = threading.Timer(seconds, fire)
-    timer.daemon = True
-    timer.start()
-    try:
-        yield
-    finally:
-        with lock:
-            state["done"] = True
-        timer.cancel()
-        if state["fired"]:  # clear it if it is still pending
-            ctypes.pythonapi.PyThreadState_SetAsyncExc(tid, None)
-
-
 # ---------------------------------------------------------------- worker side
 @dataclass(frozen=True, slots=True)
 class Task:
@@ -472,7 +299,7 @@ def _hash_all(entries: list[Path | RunError]) -> dict[Path, str]:
             try:
                 shas[entry] = sha256_file(entry)
             except OSError as exc:
-                entries[i] = _path_error(entry, exc)
+                entries[i] = path_error(entry, exc)
     return shas
 
 
@@ -733,6 +560,5 @@ def resume_options(out_dir: str | Path) -> dict[str, Any]:
             "backend": state.get("backend", "loky"), "scheduler": state.get("scheduler")}
 
 
-__all__ = ["DEFAULT_TIMEOUT", "DocumentTimeout", "RunSummary", "Task", "discover",
-           "display_path", "make_doc_id", "process_task", "read_state",
-           "resume_options", "run", "time_limit"]
+__all__ = ["DEFAULT_TIMEOUT", "RunSummary", "Task", "display_path", "process_task",
+           "read_state", "resume_options", "run"]

@@ -10,7 +10,7 @@ from pathlib import Path
 import pypdfium2 as pdfium
 import pytest
 
-from pipeline import batch
+from pipeline import batch, limits
 from pipeline.cli import main
 
 from .conftest import ROOT, SAMPLES
@@ -174,12 +174,12 @@ def test_time_limit_interrupts_a_worker_thread() -> None:
 
     def work() -> None:
         try:
-            with batch.time_limit(0.2):
+            with limits.time_limit(0.2):
                 deadline = time.monotonic() + 10
                 while time.monotonic() < deadline:
                     sum(range(1000))
             result.append("finished")
-        except batch.DocumentTimeout:
+        except limits.DocumentTimeout:
             result.append("timeout")
 
     thread = threading.Thread(target=work)
