@@ -92,3 +92,16 @@ def test_tampered_model_is_refused(tmp_path: Path, capsys) -> None:
     code = main(["run", str(SAMPLES), "--out", str(tmp_path / "o"), "--model", str(model)])
     assert code == 2
     assert "does not match the card" in capsys.readouterr().err
+
+
+def test_library_api_gives_what_the_command_gives(sample_run: Path, tmp_path: Path) -> None:
+    import pipeline
+
+    summary = pipeline.run([SAMPLES], tmp_path / "lib", jobs=1)
+    assert summary.failed == 0
+    cli = _jsonl(sample_run / "passages.jsonl")
+    lib = _jsonl(tmp_path / "lib" / "passages.jsonl")
+    assert [(p["passage_id"], p["labels"]) for p in lib] == [
+        (p["passage_id"], p["labels"]) for p in cli]
+    model, card = pipeline.load_model()
+    assert card["model_id"] == cli[0]["model"]
