@@ -59,14 +59,15 @@ def _cmd_corpus(args: argparse.Namespace) -> int:
         print(f"warning: {w}", file=sys.stderr)
     for e in report.errors:
         print(f"error: {e}", file=sys.stderr)
-    print(label_table(reviews, make_splits(reviews)))
+    splits = make_splits(reviews)
+    print(label_table(reviews, splits))
     if not report.ok:
         print(f"{len(report.errors)} error(s) in {len(reviews)} sources", file=sys.stderr)
         return 1
     if args.action == "stats":
         from pipeline.corpus.stats import datasheet
 
-        print(datasheet(reviews, make_splits(reviews)))
+        print(datasheet(reviews, splits))
     if args.action == "build":
         result = build(reviews, pdfs=not args.no_pdfs)
         print(f"wrote {result['passages']} passages from {result['reviews']} reviews; "
@@ -109,8 +110,9 @@ def _cmd_train(args: argparse.Namespace) -> int:
 
     new, origins = _read_labelled_files(args.data)
     sources = [str(path) for path in args.data]
+    seed = read_labelled(CORPUS_PASSAGES)[1] if not args.no_base or args.test_split else []
     if not args.no_base:
-        base = _split(read_labelled(CORPUS_PASSAGES)[1], "train")
+        base = _split(seed, "train")
         new, origins = base + new, ["seed corpus"] * len(base) + origins
         sources.insert(0, "corpus/labelled/passages.jsonl [train split]")
     train, kept_from, dups = resolve_duplicates(new, origins)
@@ -121,7 +123,7 @@ def _cmd_train(args: argparse.Namespace) -> int:
     if not train:
         raise ValueError("no training data: give DATA files, or drop --no-base")
     new_mask = [origin != "seed corpus" for origin in kept_from]
-    test = _split(read_labelled(CORPUS_PASSAGES)[1], "test") if args.test_split else []
+    test = _split(seed, "test") if args.test_split else []
     baseline = None
     if not args.no_cv:
         compare_dir = Path(args.compare_to) if args.compare_to else store.DEFAULT_MODEL_DIR
