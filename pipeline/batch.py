@@ -58,6 +58,7 @@ from pipeline.io import (
     write_jsonl,
 )
 from pipeline.limits import DocumentTimeout, time_limit
+from pipeline.model import scan_all
 from pipeline.records import LABELS, SCHEMA_VERSION, RunError
 from pipeline.segment import segment
 from pipeline.store import (
@@ -165,9 +166,11 @@ def process_task(task: Task) -> Outcome:
                 out.extraction = extraction
             out.pages = extraction["pages"]
             texts = [p["text"] for p in extraction["passages"]]
-            context = review_context(texts, extraction["title"])
+            scans = scan_all(texts)
+            context = review_context(texts, extraction["title"], scans)
             doc_ids = [extraction["doc_id"]] * len(texts)
-            preds = model.code(texts, doc_ids, [context] * len(texts)) if texts else []
+            preds = (model.code(texts, doc_ids, [context] * len(texts), scans=scans)
+                     if texts else [])
             predictions = [p.to_dict() for p in preds]
             out.prediction = {"context": context.to_dict(), "predictions": predictions}
     except DocumentTimeout:

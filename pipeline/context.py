@@ -9,11 +9,15 @@ hold one (a cheap regex pre-filter keeps the tokenizer off the rest).
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Sequence
 from functools import lru_cache
+from itertools import chain
 
 from spacy.matcher import Matcher
+from spacy.tokens import Doc
 
+from pipeline.lexicon import Scan, scanner
 from pipeline.nlp import blank_english
 from pipeline.records import ReviewContext
 
@@ -26,14 +30,17 @@ OTHER_PEOPLE = {"brother", "sister", "sibling", "siblings", "half-sibling", "mot
                 "mum", "dad", "partner", "cousin", "stepfather", "stepmother", "uncle", "aunt",
                 "grandmother", "grandfather", "friend", "boyfriend", "girlfriend", "adult", "man",
                 "woman", "perpetrator", "parents", "sisters", "brothers", "half"}
-PREFILTER = re.compile(
-    r"\b(?:aged?|old|months?|weeks?|years?|born|baby|infant|newborn|unborn|toddler|nursery|"
-    r"primary|secondary|gcse|sixth form|reception)\b", re.IGNORECASE)
+PREFILTER = frozenset({
+    "age", "aged", "old", "month", "months", "week", "weeks", "year", "years", "born", "baby",
+    "infant", "newborn", "unborn", "toddler", "nursery", "primary", "secondary", "gcse", "sixth",
+    "reception"})
 # Every age phrase the Matcher can turn into a vote has a number (digits or a word up to
-# twenty) next to a unit, or follows "aged" or "Year": only those passages are tokenized.
-AGE_CUE = re.compile(
-    r"\b(?:aged\s+\w|year\s+\d|(?:\d+|" + "|".join(NUMBER_WORDS)
-    + r")[\s-]+(?:days?|weeks?|months?|years?)\b)", re.IGNORECASE)
+# twenty) next to a unit, or follows "aged" or "Year": only the words around such cues are
+# tokenized. Cues, on lowercased text: "aged 7", "year 9", or a unit word with a number
+# just before it ("seven months", "15-year"); the unit is found first (re finds literals fast).
+AGED_CUE = re.compile(r"\b(?:aged\s+\w|year\s+\d)")
+UNIT_CUE = re.compile(r"(?:day|week|month|year)s?\b")
+NUMBER_BEFORE = re.compile(r"\b(?:\d+|" + "|".join(NUMBER_WORDS) + r")[\s-]+$")
 CHILD_NAME = re.compile(r"\b(?:Child|Baby|Young Person|YP|Infant)\s+([A-Z][A-Za-z0-9]{0,10})\b")
 TITLE_WORD = re.compile(r"\b[A-Z][A-Za-z0-9]*\b")
 TITLE_STOP = {
@@ -53,6 +60,14 @@ KEYWORDS = {
                 "junior school"),
     "11_to_17": ("secondary school", "gcse", "gcses", "sixth form", "college", "year 10",
                  "year 11", "teenager", "adolescent", "young person"),
+}
+
+
+# keywords of one word are looked up in the passage's word set; phrases are counted
+KEYWORD_SETS = {
+    band: (frozenset(w for w in words if " " not in w and "-" not in w),
+           tuple(w for w in words if " " in w or "-" in w))
+    for band, words in KEYWORDS.items()
 }
 
 
@@ -89,8 +104,8 @@ def _number(text: str) -> float | None:
         return None
 
 
-def detect_age(texts: Sequence[str], title: str | None = None,
-               names: Sequence[str] = ()) -> tuple[str | None, str | None]:
+def detect_age(texts: Sequence[str], title: str | None = None, names: Sequence[str] = (),
+               scans: Sequence[Scan] | None = None) -> tuple[str | None, str | None]:
     """Vote over age phrases; explicit ages outweigh school stages and keywords.
 
     The first explicit age and ages stated near the child's name count double:
@@ -105,46 +120,73 @@ def detect_age(texts: Sequence[str], title: str | None = None,
     name_re = (re.compile("|".join(re.escape(n) for n in names)) if names else None)
     first = True
     n = max(len(texts), 1)
-    candidates = [(i, t) for i, t in enumerate(texts) if PREFILTER.search(t)]
-    spoken = [(i, t) for i, t in candidates if AGE_CUE.search(t)]
-    docs = dict(zip((i for i, _ in spoken),
-                    nlp.tokenizer.pipe([t for _, t in spoken], batch_size=256), strict=True))
+    scans = scans if scans is not None else [scanner().scan(t) for t in texts]
+    candidates = [(i, t) for i, (t, scan) in enumerate(zip(texts, scans, strict=True))
+                  if not PREFILTER.isdisjoint(scan.words)]
+    windows = [(i, w) for i, text in candidates for w in _cue_windows(text, scans[i].lower)]
+    docs: dict[int, list[tuple[int, Doc]]] = {}
+    for (i, (a, _)), doc in zip(windows, nlp.tokenizer.pipe(
+            [texts[i][a:b] for i, (a, b) in windows], batch_size=256), strict=True):
+        docs.setdefault(i, []).append((a, doc))
     for i, text in candidates:
         early = 1.5 if i < 0.4 * n else 1.0
-        doc = docs.get(i)
-        for match_id, start, end in _longest(matcher(doc)) if doc is not None else ():
-            rule = nlp.vocab.strings[match_id]
-            before = {t.lower_ for t in doc[max(0, start - 4):start]}
-            if before & OTHER_PEOPLE:
-                continue
-            span = doc[start:end]
-            if rule == "SCHOOL_YEAR":
-                year = _number(span[1].text)
-                band, weight = (_band(year + 5) if year is not None else None), 2.0
-            else:
-                nums = [_number(t.text) for t in span if t.like_num]
-                value = next((v for v in nums if v is not None), None)
-                units = [UNITS[t.lower_] for t in span if t.lower_ in UNITS]
-                if value is None:
+        for offset, doc in docs.get(i, ()):
+            for match_id, start, end in _longest(matcher(doc)):
+                rule = nlp.vocab.strings[match_id]
+                before = {t.lower_ for t in doc[max(0, start - 4):start]}
+                if before & OTHER_PEOPLE:
                     continue
-                band, weight = _band(value * (units[0] if units else 1.0)), 3.0
-                if band and first:
-                    weight, first = weight * 2, False
-            span_text = text[max(0, span.start_char - 100):span.end_char + 100]
-            if band and name_re is not None and name_re.search(span_text):
-                weight *= 2
-            if band:
-                votes[band] += weight * early
-                if best is None or weight * early > best[0]:
-                    best = (weight * early, _window(text, span.start_char, span.end_char))
-        lower = text.lower()
-        for band, words in KEYWORDS.items():
-            hits = sum(lower.count(w) for w in words)
+                span = doc[start:end]
+                if rule == "SCHOOL_YEAR":
+                    year = _number(span[1].text)
+                    band, weight = (_band(year + 5) if year is not None else None), 2.0
+                else:
+                    nums = [_number(t.text) for t in span if t.like_num]
+                    value = next((v for v in nums if v is not None), None)
+                    units = [UNITS[t.lower_] for t in span if t.lower_ in UNITS]
+                    if value is None:
+                        continue
+                    band, weight = _band(value * (units[0] if units else 1.0)), 3.0
+                    if band and first:
+                        weight, first = weight * 2, False
+                a, b = span.start_char + offset, span.end_char + offset
+                if band and name_re is not None and name_re.search(text[max(0, a - 100):b + 100]):
+                    weight *= 2
+                if band:
+                    votes[band] += weight * early
+                    if best is None or weight * early > best[0]:
+                        best = (weight * early, _window(text, a, b))
+        scan = scans[i]
+        for band, (single, phrases) in KEYWORD_SETS.items():
+            hits = len(scan.words & single) + sum(
+                scan.lower.count(p) for p in phrases if p.split()[0] in scan.words)
             votes[band] += min(hits, 3) * 0.5 * early
     band = max(votes, key=votes.get)
     if votes[band] < 1.0:
         return None, None
     return band, (best[1] if best else None)
+
+
+def _cue_windows(text: str, lower: str, before: int = 30, after: int = 40
+                 ) -> list[tuple[int, int]]:
+    """Stretches of a passage around its age cues, cut at spaces, overlaps merged.
+
+    The Matcher needs a few words either side of a cue, not the whole passage: tokenizing
+    only these stretches is most of what made review context cheap.
+    """
+    cues = [m.span() for m in AGED_CUE.finditer(lower)] + [
+        m.span() for m in UNIT_CUE.finditer(lower)
+        if NUMBER_BEFORE.search(lower, max(0, m.start() - 12), m.start())]
+    out: list[tuple[int, int]] = []
+    for start, end in sorted(cues):
+        a = lower.rfind(" ", 0, max(0, start - before)) + 1
+        b = lower.find(" ", min(len(lower), end + after))
+        b = len(text) if b == -1 else b
+        if out and a <= out[-1][1]:
+            out[-1] = (out[-1][0], max(b, out[-1][1]))
+        else:
+            out.append((a, b))
+    return out
 
 
 def _longest(matches: list[tuple[int, int, int]]) -> list[tuple[int, int, int]]:
@@ -204,20 +246,21 @@ def frequent_name(texts: Sequence[str]) -> str | None:
     Used when no title is given (``cspr classify`` input); a name must recur in at least
     a tenth of the passages (and three of them) to count.
     """
-    seen: dict[str, int] = {}
-    for text in texts:
-        for word in set(CAPITALISED.findall(text)) - NOT_NAMES:
-            seen[word] = seen.get(word, 0) + 1
-    if not seen:
-        return None
-    word, n = max(seen.items(), key=lambda kv: kv[1])
-    return word if n >= max(3, len(texts) // 10) else None
+    seen = Counter(chain.from_iterable(set(CAPITALISED.findall(text)) for text in texts))
+    for word, n in seen.most_common():
+        if word not in NOT_NAMES:
+            return word if n >= max(3, len(texts) // 10) else None
+    return None
 
 
-def review_context(texts: Sequence[str], title: str | None = None) -> ReviewContext:
-    """Age band and names of the review's child, from its passages in reading order."""
+def review_context(texts: Sequence[str], title: str | None = None,
+                   scans: Sequence[Scan] | None = None) -> ReviewContext:
+    """Age band and names of the review's child, from its passages in reading order.
+
+    ``scans`` (the passages' lexicon scans, when the caller has them) saves a pass.
+    """
     names = tuple(n for n in child_names(texts, title) if n.split()[-1] not in NOT_NAMES)
     if title is None and (name := frequent_name(texts)) and name not in names:
         names = (*names, name)
-    band, evidence = detect_age(texts, title, names)
+    band, evidence = detect_age(texts, title, names, scans)
     return ReviewContext(band, evidence, names)

@@ -1,23 +1,25 @@
-"""Codebook lexicon and review-context features for one passage.
+"""Codebook lexicon and review-context features for passages.
 
 TF-IDF n-grams know words but not whose mental health a sentence is about, nor how
 old the review's child is. These features add both: concept counts, whether a
 sentence naming a condition also names a parent or the child, and the review's age
-band, with the interactions the codebook's rules turn on.
+band, with the interactions the codebook's rules turn on. They are computed from each
+passage's ``Scan`` (one pass over its words, shared with TF-IDF and evidence), with
+the arithmetic done on whole arrays.
 """
 
 from __future__ import annotations
 
-import math
 import re
+from bisect import bisect_right
 from collections.abc import Sequence
 
 import numpy as np
 
-from pipeline.lexicon import CONCEPTS, lowered
+from pipeline.lexicon import CONCEPTS, Scan
 from pipeline.records import ReviewContext
 
-SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+SENTENCE_END = re.compile(r"[.!?]\s+")
 
 FEATURE_NAMES: tuple[str, ...] = (
     *(f"lex:{c}" for c in CONCEPTS),
@@ -36,42 +38,28 @@ CONTEXT_CONCEPTS: tuple[str, ...] = (
 CONTEXT_NAMES: tuple[str, ...] = tuple(
     f"{where}:{c}" for where in ("prev", "next") for c in CONTEXT_CONCEPTS)
 ALL_FEATURE_NAMES: tuple[str, ...] = FEATURE_NAMES + CONTEXT_NAMES
+_COL = {c: i for i, c in enumerate(CONCEPTS)}
 
 
-def _sentences(text: str) -> list[str]:
-    return SENTENCE_END.split(text)
+def whose_mental_health(scan: Scan, name_re: re.Pattern[str] | None) -> tuple[int, int, int, int]:
+    """Sentences naming a condition that also name a parent only, the child only, both, neither."""
+    conditions = scan.spans.get("mh_condition")
+    if not conditions:
+        return 0, 0, 0, 0
+    ends = [m.end() for m in SENTENCE_END.finditer(scan.lower)]
 
+    def sentences(concept: str) -> set[int]:
+        return {bisect_right(ends, a) for a, _ in scan.spans.get(concept, ())}
 
-def passage_features(text: str, context: ReviewContext,
-                     name_re: re.Pattern[str] | None) -> list[float]:
-    pats = lowered()
-    text = text.lower()
-    counts = {c: len(pats[c].findall(text)) for c in CONCEPTS}
-    parent_only = child_only = both = neither = 0
-    if counts["mh_condition"]:
-        for sent in _sentences(text):
-            if not pats["mh_condition"].search(sent):
-                continue
-            parent = bool(pats["parent_role"].search(sent))
-            child = bool(pats["child_ref"].search(sent)) or bool(name_re and name_re.search(sent))
-            parent_only += parent and not child
-            child_only += child and not parent
-            both += parent and child
-            neither += not parent and not child
-    band = context.age_band
-    under5 = float(band == "under_5")
-    older = float(band in ("5_to_10", "11_to_17"))
-    mh_parent = parent_only + both * 0.5 + counts["adult_mh_service"]
-    mh_child = child_only + both * 0.5 + counts["child_mh_service"]
-    logc = {c: math.log1p(v) for c, v in counts.items()}
-    return [
-        *(logc[c] for c in CONCEPTS),
-        math.log1p(parent_only), math.log1p(child_only), math.log1p(both), math.log1p(neither),
-        math.log1p(mh_parent) * under5, math.log1p(mh_parent) * older,
-        math.log1p(mh_child) * older, math.log1p(mh_child) * under5,
-        logc["adult_mh_service"] * under5, logc["young_child"] * logc["mh_condition"],
-        logc["mo_cue"] * float(counts["forward_looking"] == 0),
-    ]
+    with_condition = sentences("mh_condition")
+    parent = sentences("parent_role")
+    child = sentences("child_ref")
+    if name_re is not None:
+        child |= {bisect_right(ends, m.start()) for m in name_re.finditer(scan.lower)}
+    both = len(with_condition & parent & child)
+    parent_only = len(with_condition & parent) - both
+    child_only = len(with_condition & child) - both
+    return parent_only, child_only, both, len(with_condition) - parent_only - child_only - both
 
 
 def name_pattern(context: ReviewContext) -> re.Pattern[str] | None:
@@ -80,19 +68,35 @@ def name_pattern(context: ReviewContext) -> re.Pattern[str] | None:
     return re.compile(pattern) if names else None
 
 
-def feature_matrix(texts: Sequence[str], contexts: Sequence[ReviewContext],
+def feature_matrix(scans: Sequence[Scan], contexts: Sequence[ReviewContext],
                    doc_ids: Sequence[str]) -> np.ndarray:
     """Passage features, then the key concepts of the passages either side."""
-    cache: dict[int, re.Pattern[str] | None] = {}
-    rows = []
-    for text, ctx in zip(texts, contexts, strict=True):
-        key = id(ctx)
-        if key not in cache:
-            cache[key] = name_pattern(ctx)
-        rows.append(passage_features(text, ctx, cache[key]))
-    own = np.asarray(rows, dtype=np.float64).reshape(len(texts), len(FEATURE_NAMES))
-    cols = [FEATURE_NAMES.index(f"lex:{c}") for c in CONTEXT_CONCEPTS]
-    base = own[:, cols]
+    n = len(scans)
+    counts = np.zeros((n, len(CONCEPTS)))
+    whose = np.zeros((n, 4))
+    names: dict[int, re.Pattern[str] | None] = {}
+    for i, (scan, ctx) in enumerate(zip(scans, contexts, strict=True)):
+        for concept, spans in scan.spans.items():
+            counts[i, _COL[concept]] = len(spans)
+        if "mh_condition" in scan.spans:
+            if id(ctx) not in names:
+                names[id(ctx)] = name_pattern(ctx)
+            whose[i] = whose_mental_health(scan, names[id(ctx)])
+    bands = np.array([c.age_band or "" for c in contexts], dtype=object)
+    under5 = (bands == "under_5").astype(float)
+    older = np.isin(bands, ("5_to_10", "11_to_17")).astype(float)
+    parent_only, child_only, both = whose[:, 0], whose[:, 1], whose[:, 2]
+    mh_parent = np.log1p(parent_only + both * 0.5 + counts[:, _COL["adult_mh_service"]])
+    mh_child = np.log1p(child_only + both * 0.5 + counts[:, _COL["child_mh_service"]])
+    logc = np.log1p(counts)
+    own = np.column_stack([
+        logc, np.log1p(whose),
+        mh_parent * under5, mh_parent * older, mh_child * older, mh_child * under5,
+        logc[:, _COL["adult_mh_service"]] * under5,
+        logc[:, _COL["young_child"]] * logc[:, _COL["mh_condition"]],
+        logc[:, _COL["mo_cue"]] * (counts[:, _COL["forward_looking"]] == 0),
+    ]).reshape(n, len(FEATURE_NAMES))
+    base = logc[:, [_COL[c] for c in CONTEXT_CONCEPTS]]
     docs = np.asarray(doc_ids, dtype=object)
     same_prev = np.r_[False, docs[1:] == docs[:-1]]
     same_next = np.r_[docs[:-1] == docs[1:], False]

@@ -27,7 +27,7 @@ from sklearn.preprocessing import MaxAbsScaler
 
 from pipeline.context import review_context
 from pipeline.features import ALL_FEATURE_NAMES, feature_matrix
-from pipeline.lexicon import concept_spans
+from pipeline.lexicon import Scan, concept_spans, scanner
 from pipeline.records import LABELS, Evidence, Prediction, ReviewContext
 
 PRESCHOOL = LABELS.index("preschool_parental_mh")
@@ -39,6 +39,21 @@ EVIDENCE_CONCEPTS = {
     "missed_opportunity": ("mo_cue",),
 }
 NO_CUE_FLAG = "missed_opportunity_without_cue"
+
+
+class TokenNgrams:
+    """TF-IDF analyzer over a passage's scan tokens: words, plus n-grams up to ``n``."""
+
+    def __init__(self, n: int = 1) -> None:
+        self.n = n
+
+    def __call__(self, tokens: list[str]) -> list[str]:
+        if self.n == 1:
+            return tokens
+        grams = list(tokens)
+        for k in range(2, self.n + 1):
+            grams += [" ".join(tokens[i:i + k]) for i in range(len(tokens) - k + 1)]
+        return grams
 
 
 @dataclass(frozen=True)
@@ -85,30 +100,36 @@ class ThemeModel:
 
     # ----------------------------------------------------------------- context
     @staticmethod
-    def contexts(texts: Sequence[str], doc_ids: Sequence[str]) -> list[ReviewContext]:
+    def contexts(texts: Sequence[str], doc_ids: Sequence[str],
+                 scans: Sequence[Scan] | None = None) -> list[ReviewContext]:
         """One context per passage, computed once per review from all its passages."""
-        by_doc: dict[str, list[str]] = {}
-        for text, doc in zip(texts, doc_ids, strict=True):
-            by_doc.setdefault(doc, []).append(text)
-        ctx = {doc: review_context(ts) for doc, ts in by_doc.items()}
+        scans = scans if scans is not None else scan_all(texts)
+        by_doc: dict[str, tuple[list[str], list[Scan]]] = {}
+        for text, scan, doc in zip(texts, scans, doc_ids, strict=True):
+            ts, ss = by_doc.setdefault(doc, ([], []))
+            ts.append(text)
+            ss.append(scan)
+        ctx = {doc: review_context(ts, scans=ss) for doc, (ts, ss) in by_doc.items()}
         return [ctx[doc] for doc in doc_ids]
 
     # --------------------------------------------------------------- features
-    def _vectorize(self, texts: Sequence[str], contexts: Sequence[ReviewContext],
-                   doc_ids: Sequence[str], fit: bool) -> _Vectors:
+    def _vectorize(self, texts: Sequence[str], scans: Sequence[Scan],
+                   contexts: Sequence[ReviewContext], doc_ids: Sequence[str],
+                   fit: bool) -> _Vectors:
         if fit:
-            self.word_ = TfidfVectorizer(ngram_range=(1, self.ngram_max), min_df=self.min_df,
-                                         sublinear_tf=True,
-                                         max_features=self.max_features, strip_accents="unicode")
+            self.word_ = TfidfVectorizer(analyzer=TokenNgrams(self.ngram_max),
+                                         min_df=self.min_df, sublinear_tf=True,
+                                         max_features=self.max_features)
             self.char_ = (TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), min_df=3,
                                           sublinear_tf=True, max_features=self.max_features)
                           if self.char_ngrams else None)
             self.scaler_ = MaxAbsScaler() if self.lexicon else None
-        blocks = [self.word_.fit_transform(texts) if fit else self.word_.transform(texts)]
+        tokens = [scan.tokens for scan in scans]
+        blocks = [self.word_.fit_transform(tokens) if fit else self.word_.transform(tokens)]
         if self.char_ is not None:
             blocks.append(self.char_.fit_transform(texts) if fit else self.char_.transform(texts))
         if self.scaler_ is not None:
-            dense = feature_matrix(texts, contexts, doc_ids)
+            dense = feature_matrix(scans, contexts, doc_ids)
             dense = self.scaler_.fit_transform(dense) if fit else self.scaler_.transform(dense)
             blocks.append(sparse.csr_matrix(dense))
         X = sparse.hstack(blocks, format="csr")
@@ -163,19 +184,20 @@ class ThemeModel:
     def fit(self, texts: Sequence[str], y: np.ndarray, doc_ids: Sequence[str]) -> ThemeModel:
         texts, y = list(texts), np.asarray(y, dtype=int)
         doc_ids = [str(d) for d in doc_ids]
-        contexts = self.contexts(texts, doc_ids)
+        scans = scan_all(texts)
+        contexts = self.contexts(texts, doc_ids, scans)
         bands = np.array([c.age_band or "" for c in contexts])
         doc_band = {d: b for d, b in zip(doc_ids, bands, strict=True)}
         self.prior_under5_ = float(np.mean([b == "under_5" for b in doc_band.values()]))
-        self.thresholds_ = self._tune_thresholds(texts, y, doc_ids, contexts)
-        vec = self._vectorize(texts, contexts, doc_ids, fit=True)
+        self.thresholds_ = self._tune_thresholds(texts, scans, y, doc_ids, contexts)
+        vec = self._vectorize(texts, scans, contexts, doc_ids, fit=True)
         self.heads_ = self._fit_heads(vec, y)
         self.feature_names_ = self._feature_names()
         self.n_train_ = len(texts)
         return self
 
-    def _tune_thresholds(self, texts: list[str], y: np.ndarray, doc_ids: list[str],
-                         contexts: list[ReviewContext]) -> np.ndarray:
+    def _tune_thresholds(self, texts: list[str], scans: list[Scan], y: np.ndarray,
+                         doc_ids: list[str], contexts: list[ReviewContext]) -> np.ndarray:
         """Per-label F1-optimal thresholds on out-of-fold scores, folds grouped by review."""
         groups = np.array(doc_ids)
         n_folds = min(self.threshold_folds, len(set(doc_ids)))
@@ -185,43 +207,49 @@ class ThemeModel:
         for train, test in GroupKFold(n_splits=n_folds).split(texts, y, groups):
             fold = clone(self)
             fold.prior_under5_ = self.prior_under5_
-            vec = fold._vectorize([texts[i] for i in train], [contexts[i] for i in train],
-                                  [doc_ids[i] for i in train], True)
-            heads = fold._fit_heads(vec, y[train])
-            tvec = fold._vectorize([texts[i] for i in test], [contexts[i] for i in test],
-                                   [doc_ids[i] for i in test], False)
+            def part(rows: np.ndarray, fit: bool, fold: ThemeModel = fold) -> _Vectors:
+                return fold._vectorize([texts[i] for i in rows], [scans[i] for i in rows],
+                                       [contexts[i] for i in rows],
+                                       [doc_ids[i] for i in rows], fit)
+            heads = fold._fit_heads(part(train, True), y[train])
+            tvec = part(test, False)
             oof[test] = fold._proba(tvec, heads)
         self.oof_scores_ = oof
         return np.array([best_threshold(y[:, j], oof[:, j]) for j in range(len(LABELS))])
 
     # --------------------------------------------------------------- predict
     def _prepare(self, texts: Sequence[str], doc_ids: Sequence[str] | None,
-                 contexts: Sequence[ReviewContext] | None = None) -> _Vectors:
+                 contexts: Sequence[ReviewContext] | None = None,
+                 scans: Sequence[Scan] | None = None) -> tuple[_Vectors, Sequence[Scan]]:
         texts = list(texts)
         doc_ids = [str(d) for d in doc_ids] if doc_ids is not None else [""] * len(texts)
+        scans = scans if scans is not None else scan_all(texts)
         if contexts is None:
-            contexts = self.contexts(texts, doc_ids)
-        return self._vectorize(texts, contexts, doc_ids, fit=False)
+            contexts = self.contexts(texts, doc_ids, scans)
+        return self._vectorize(texts, scans, contexts, doc_ids, fit=False), scans
 
     def predict_proba(self, texts: Sequence[str], doc_ids: Sequence[str] | None = None,
-                      contexts: Sequence[ReviewContext] | None = None) -> np.ndarray:
+                      contexts: Sequence[ReviewContext] | None = None,
+                      scans: Sequence[Scan] | None = None) -> np.ndarray:
         """Scores per label; passages sharing a doc_id are one review, in reading order."""
-        return self._proba(self._prepare(texts, doc_ids, contexts), self.heads_)
+        return self._proba(self._prepare(texts, doc_ids, contexts, scans)[0], self.heads_)
 
     def predict(self, texts: Sequence[str], doc_ids: Sequence[str] | None = None,
-                contexts: Sequence[ReviewContext] | None = None) -> np.ndarray:
-        return self.predict_proba(texts, doc_ids, contexts) >= self.thresholds_
+                contexts: Sequence[ReviewContext] | None = None,
+                scans: Sequence[Scan] | None = None) -> np.ndarray:
+        return self.predict_proba(texts, doc_ids, contexts, scans) >= self.thresholds_
 
     def code(self, texts: Sequence[str], doc_ids: Sequence[str] | None = None,
-             contexts: Sequence[ReviewContext] | None = None, explain: int = 3
-             ) -> list[Prediction]:
+             contexts: Sequence[ReviewContext] | None = None, explain: int = 3,
+             scans: Sequence[Scan] | None = None) -> list[Prediction]:
         """Labels, scores, evidence spans, explanations and review flags per passage.
 
         ``contexts`` (one per passage) lets a caller that knows more about the review,
-        such as its title, supply the review context instead of deriving it here.
+        such as its title, supply the review context instead of deriving it here;
+        ``scans`` (``scan_all(texts)``) saves the lexicon pass when the caller made it.
         """
         texts = list(texts)
-        vec = self._prepare(texts, doc_ids, contexts)
+        vec, scans = self._prepare(texts, doc_ids, contexts, scans)
         proba = self._proba(vec, self.heads_)
         decided = proba >= self.thresholds_
         near = np.abs(proba - self.thresholds_) < self.check_margin
@@ -231,7 +259,7 @@ class ThemeModel:
             labels = [LABELS[j] for j in range(len(LABELS)) if decided[i, j]]
             evidence = [Evidence(label, a, b, text[a:b]) for label in labels
                         for concept in EVIDENCE_CONCEPTS[label]
-                        for a, b in concept_spans(concept, text)]
+                        for a, b in concept_spans(concept, text, scans[i])]
             flags = []
             if "missed_opportunity" in labels and not any(
                     e.label == "missed_opportunity" for e in evidence):
@@ -266,6 +294,12 @@ class ThemeModel:
                     terms.append("review child under 5")
                 out.setdefault(int(i), {})[LABELS[j]] = terms
         return out
+
+
+def scan_all(texts: Sequence[str]) -> list[Scan]:
+    """Lexicon scans of passages (one pass each, shared by every later stage)."""
+    scan = scanner().scan
+    return [scan(text) for text in texts]
 
 
 def best_threshold(y: np.ndarray, scores: np.ndarray) -> float:

@@ -38,7 +38,7 @@ def _seed_subset(step: int) -> list:
 def baseline_dir(tmp_path_factory) -> Path:
     """A stand-in for the current default: a small model trained on part of the seed corpus."""
     out = tmp_path_factory.mktemp("models") / "current"
-    train_and_save(_seed_subset(6), out, params=FAST, cv=False, log=lambda _m: None)
+    train_and_save(_seed_subset(9), out, params=FAST, cv=False, log=lambda _m: None)
     return out
 
 

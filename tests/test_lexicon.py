@@ -1,0 +1,55 @@
+"""The one-pass lexicon scanner finds exactly what the lexicon's regular expressions find."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from pipeline.formats import read_labelled
+from pipeline.lexicon import CONCEPTS, Scanner, _compile, concept_spans, scanner
+from pipeline.train import CORPUS_PASSAGES
+
+TRICKY = [
+    "The parents' GP prescribed sertraline; the mother's post-natal depression was not shared.",
+    "No strategy discussion was held and no-one asked who else lived there. Self-harm, SELF HARM.",
+    "Child and adolescent mental health services (CAMHS/sCAMHS) saw Baby T at 7-month-old review.",
+    "Year 9: he didn't want to be here; she was cutting her arms; in hindsight, too late.",
+    "Théo's mum — anxious, paranoid — rang the crisis line twice (2022); Mr. Jones, adult A.",
+    "",
+]
+
+
+def _reference(text: str) -> dict[str, list[tuple[int, int]]]:
+    lower = text.lower()
+    found = {c: [m.span() for m in _compile(c).finditer(lower)] for c in CONCEPTS}
+    return {c: spans for c, spans in found.items() if spans}
+
+
+@pytest.mark.parametrize("text", TRICKY)
+def test_scan_equals_the_regular_expressions_on_tricky_text(text: str) -> None:
+    assert scanner().scan(text).spans == _reference(text)
+
+
+def test_scan_equals_the_regular_expressions_on_the_corpus() -> None:
+    passages = read_labelled(CORPUS_PASSAGES)[1][::7]
+    scan = scanner().scan
+    assert [scan(p.text).spans for p in passages] == [_reference(p.text) for p in passages]
+
+
+def test_tokens_are_scikit_learns_default_tokens_without_accents() -> None:
+    text = "Théo's key-worker saw him at 9 a.m. in Year 10"
+    assert scanner().scan(text).tokens == re.findall(r"\b\w\w+\b", "theo's key-worker saw him "
+                                                     "at 9 a.m. in year 10")
+
+
+def test_evidence_spans_are_offsets_in_the_original_text() -> None:
+    text = "Mother's DEPRESSION was known; the health visitor did not refer."
+    spans = concept_spans("mo_cue", text)
+    assert [text[a:b] for a, b in spans] == ["did not refer"]
+
+
+def test_a_pattern_without_a_literal_start_is_refused() -> None:
+    raw = {c: ["x"] for c in CONCEPTS} | {"efh": [r"\w+ gang"]}
+    with pytest.raises(ValueError, match="no literal first letter"):
+        Scanner(raw)
