@@ -16,10 +16,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from pipeline.lexicon import CONCEPTS, Scan
+from pipeline.lexicon import CONCEPTS, SENTENCE_END, Scan
 from pipeline.records import ReviewContext
-
-SENTENCE_END = re.compile(r"[.!?]\s+")
 
 FEATURE_NAMES: tuple[str, ...] = (
     *(f"lex:{c}" for c in CONCEPTS),

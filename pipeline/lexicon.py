@@ -25,6 +25,7 @@ CONCEPTS: tuple[str, ...] = (
     "statutory",
 )
 WORD = re.compile(r"\w+")
+SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 MAX_STEM = 24
 STEM_CHAR = re.compile(r"[^\W_]| ")  # letters, digits and the space between words
 Span = tuple[int, int]
@@ -36,11 +37,13 @@ class Scan:
 
     lower: str
     words: set[str]                   # the distinct words of ``lower``
-    tokens: list[str]                 # TF-IDF tokens: words of 2+ characters, accents stripped
+    sentences: list[list[str]]        # TF-IDF tokens per sentence: words of 2+ characters,
+                                      # accents stripped
     spans: dict[str, list[Span]]      # concept -> spans in ``lower`` (non-overlapping)
 
-    def count(self, concept: str) -> int:
-        return len(self.spans.get(concept, ()))
+    @property
+    def tokens(self) -> list[str]:
+        return [t for sentence in self.sentences for t in sentence]
 
 
 @lru_cache(maxsize=1)
@@ -177,8 +180,8 @@ class Scanner:
     def scan(self, text: str) -> Scan:
         lower = text.lower()
         starts: dict[int, tuple[_Trigger, frozenset[str]]] = {}
-        words = WORD.findall(lower)
-        distinct = set(words)
+        per_sentence = [WORD.findall(part) for part in SENTENCE_END.split(lower)]
+        distinct = set().union(*per_sentence)
         for word in distinct - self._inert:
             trigger = self._trigger(word)
             if trigger is None:
@@ -199,10 +202,11 @@ class Scanner:
                 if m:
                     spans.setdefault(concept, []).append(m.span())
                     last[concept] = m.end()
-        tokens = [w for w in words if len(w) > 1]  # scikit-learn's default token pattern
+        # scikit-learn's default token pattern: words of two or more characters
+        sentences = [[w for w in words if len(w) > 1] for words in per_sentence]
         if not lower.isascii():
-            tokens = [w if w.isascii() else _strip_accents(w) for w in tokens]
-        return Scan(lower, distinct, tokens, spans)
+            sentences = [[w if w.isascii() else strip_accents(w) for w in ws] for ws in sentences]
+        return Scan(lower, distinct, [ws for ws in sentences if ws], spans)
 
 
 @dataclass(frozen=True)
@@ -212,7 +216,7 @@ class _Trigger:
     patterns: dict[str, re.Pattern[str]]  # concept -> its alternatives that can start here
 
 
-def _strip_accents(word: str) -> str:
+def strip_accents(word: str) -> str:
     return "".join(c for c in unicodedata.normalize("NFKD", word) if not unicodedata.combining(c))
 
 

@@ -8,6 +8,7 @@ card; only load model folders you trust.
 from __future__ import annotations
 
 import datetime as dt
+import pickle
 import platform
 from importlib import metadata
 from pathlib import Path
@@ -26,6 +27,9 @@ class ModelIntegrityError(RuntimeError):
     """The model folder is missing files or an artefact does not match its card."""
 
 
+class ModelVersionError(ModelIntegrityError):
+    """The model was pickled by code this version of cspr no longer has."""
+
 
 def library_versions() -> dict[str, str]:
     out = {"python": platform.python_version()}
@@ -36,7 +40,6 @@ def library_versions() -> dict[str, str]:
         except metadata.PackageNotFoundError:
             out[dist] = "not installed"
     return out
-
 
 def save_model(model: Any, out_dir: str | Path, card: dict[str, Any]) -> dict[str, Any]:
     """Write the model and its card; returns the card as written."""
@@ -55,13 +58,11 @@ def save_model(model: Any, out_dir: str | Path, card: dict[str, Any]) -> dict[st
     write_json(out / CARD, card)
     return card
 
-
 def read_card(model_dir: str | Path) -> dict[str, Any]:
     path = Path(model_dir) / CARD
     if not path.is_file():
         raise ModelIntegrityError(f"{model_dir}: no {CARD}; is this a cspr model folder?")
     return read_json(path)
-
 
 def verify_model(model_dir: str | Path | None = None) -> dict[str, Any]:
     """The model's card, after checking every artefact's sha256 against it (no unpickling)."""
@@ -83,11 +84,17 @@ def verify_model(model_dir: str | Path | None = None) -> dict[str, Any]:
             )
     return card
 
-
 def load_model(model_dir: str | Path | None = None) -> tuple[Any, dict[str, Any]]:
     """Load a model after checking every artefact's sha256 against its card."""
     model_dir = Path(model_dir) if model_dir else DEFAULT_MODEL_DIR
     card = verify_model(model_dir)
-    model = joblib.load(model_dir / ARTEFACT)
+    try:
+        model = joblib.load(model_dir / ARTEFACT)
+    except (AttributeError, ImportError, pickle.UnpicklingError) as exc:
+        made_with = (card.get("versions") or {}).get("cspr", "?")
+        raise ModelVersionError(
+            f"{model_dir}: the model was saved by other cspr code (its card says cspr "
+            f"{made_with}) and cannot be loaded by this version ({type(exc).__name__}: {exc}); "
+            "retrain it with `cspr train`") from exc
     model.model_id = card.get("model_id", model_dir.name)
     return model, card

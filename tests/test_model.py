@@ -110,3 +110,42 @@ def test_card_records_thresholds_hashes_and_held_out_metrics() -> None:
     assert card["training_data"]["passages"] > 1000
     held = card["metrics"]["held_out_test"]
     assert held["macro_f1"] > card["metrics"]["keyword_held_out_test"]["macro_f1"] + 0.15
+
+
+def test_one_critical_sentence_lifts_a_long_passage_through_sentence_scores() -> None:
+    """A passage of neutral chronology with one critical sentence: the sentence scores see it."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    from pipeline.lexicon import scanner
+    from pipeline.sentences import SentenceScores, sentence_owner
+
+    def sentences(texts: list[str]) -> tuple[list[list[str]], np.ndarray]:
+        scans = [scanner().scan(t) for t in texts]
+        return [s for scan in scans for s in scan.sentences], sentence_owner(scans)
+
+    critical = "The health visitor did not refer the family and nobody asked about the father."
+    neutral = ["The family moved to a new flat in the spring.", "The baby was weighed at clinic.",
+               "Mother attended the appointment with her sister.", "The nursery place began."]
+    texts = [critical] * 8 + [n for n in neutral for _ in range(2)]
+    y = np.zeros((16, 1), dtype=int)
+    y[:8, 0] = 1
+    tokens, owner = sentences(texts)
+    vec = TfidfVectorizer(analyzer=lambda toks: toks).fit(tokens)
+    scorer = SentenceScores(C=10.0)
+    oof = scorer.fit_transform(vec.transform(tokens), owner, y, [f"d{i % 4}" for i in range(16)])
+    assert oof.shape == (16, 2)  # best and mean per label
+    s_tokens, s_owner = sentences([" ".join(neutral) + " " + critical])
+    best, mean = scorer.transform(vec.transform(s_tokens), s_owner, 1)[0]
+    assert len(s_tokens) == 5 and best > 0.5 > mean
+
+
+def test_selection_prefers_the_faster_setting_within_tolerance() -> None:
+    from pipeline.compare import TOLERANCE, choose
+
+    def setting(f1: float, speed: int) -> dict:
+        return {"params": {}, "macro_f1": f1, "passages_per_second": speed}
+
+    fast, slow_close = setting(0.820, 9000), setting(0.820 + TOLERANCE / 2, 3000)
+    assert choose([fast, slow_close]) is fast
+    slow_better = setting(0.820 + 3 * TOLERANCE, 3000)
+    assert choose([fast, slow_close, slow_better]) is slow_better

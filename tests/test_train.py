@@ -142,6 +142,30 @@ def test_tampered_artefact_is_refused(baseline_dir: Path, tmp_path: Path) -> Non
     load_model(default)  # the old default is untouched
 
 
+class _GoneFromThisVersion:
+    """Stands in for a class an older cspr pickled into its model."""
+
+
+def test_model_from_other_code_gets_a_clear_error_and_train_still_runs(
+        tmp_path: Path, monkeypatch, capsys) -> None:
+    import pipeline.model
+
+    monkeypatch.setattr(pipeline.model, "_GoneFromThisVersion", _GoneFromThisVersion,
+                        raising=False)
+    _GoneFromThisVersion.__module__ = "pipeline.model"
+    store.save_model(_GoneFromThisVersion(), tmp_path / "old", {"model_id": "old"})
+    monkeypatch.delattr(pipeline.model, "_GoneFromThisVersion")
+    with pytest.raises(store.ModelVersionError, match="retrain it with `cspr train`"):
+        load_model(tmp_path / "old")
+    fixture = str(FIXTURES / "codebook.jsonl")
+    monkeypatch.setattr(store, "DEFAULT_MODEL_DIR", tmp_path / "old")
+    assert main(["train", fixture, "--no-base", "--out", str(tmp_path / "new")]) == 0
+    assert "no comparison with the current default" in capsys.readouterr().err
+    assert main(["train", fixture, "--no-base", "--out", str(tmp_path / "new2"),
+                 "--compare-to", str(tmp_path / "old")]) == 2
+    assert "cannot be loaded by this version" in capsys.readouterr().err
+
+
 @pytest.mark.parametrize("name", ["label_studio.json", "labels.csv"])
 def test_evaluate_reads_every_format(name: str, baseline_dir: Path, capsys) -> None:
     assert main(["evaluate", str(FIXTURES / name), "--model", str(baseline_dir), "--json"]) == 0
