@@ -2,7 +2,8 @@
 
 Prints passages/s for ``predict_proba`` (scores only) and ``code`` (scores, evidence,
 explanations, flags), with the keyword coder run in the same process as the baseline,
-and the ratios. Run: ``.venv/bin/python benchmarks/bench_classify.py``.
+and the ratios; then the time per passage of each stage of ``predict_proba``.
+Run: ``.venv/bin/python benchmarks/bench_classify.py``.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 from pipeline.formats import read_labelled  # noqa: E402
 from pipeline.keywords import KeywordCoder  # noqa: E402
+from pipeline.model import scan_all  # noqa: E402
 from pipeline.store import load_model  # noqa: E402
 from pipeline.train import CORPUS_PASSAGES, doc_ids_of  # noqa: E402
 
@@ -47,6 +49,19 @@ def main() -> None:
     print(f"{'keyword coder (baseline)':<34}{base:>10,.0f} passages/s   1.00x")
     print(f"{'ThemeModel.predict_proba':<34}{proba:>10,.0f} passages/s   {proba / base:.2f}x")
     print(f"{'ThemeModel.code (with evidence)':<34}{code:>10,.0f} passages/s   {code / base:.2f}x")
+    print("\nwhere predict_proba's time goes (µs per passage):")
+    scans = scan_all(texts)
+    contexts = model.contexts(texts, docs, scans)
+    vec = model._vectorize(texts, scans, contexts, docs)
+    stages = {
+        "lexicon scan (words, sentences, concept spans)": lambda: scan_all(texts),
+        "review context (age band, names)": lambda: model.contexts(texts, docs, scans),
+        "features (n-gram counts, TF-IDF, lexicon, sentence scores)":
+            lambda: model._vectorize(texts, scans, contexts, docs),
+        "logistic regressions and age gate": lambda: model._proba(vec, model.heads_),
+    }
+    for name, fn in stages.items():
+        print(f"  {name:<60}{1e6 / rate(fn, n, args.repeat):>7.1f}")
 
 
 if __name__ == "__main__":
