@@ -95,7 +95,7 @@ class ThemeModel:
     ----------
     C : inverse regularisation strength of each logistic regression.
     ngram_max, min_df, max_features : word n-gram TF-IDF vocabulary.
-    char_ngrams : add character 2-5-gram TF-IDF (robust to glued words and typos).
+    char_ngrams : add character 3-5-gram TF-IDF (robust to glued words and typos).
     lexicon : add codebook lexicon and review-context features.
     gate_preschool : derive ``preschool_parental_mh`` from the review's age band.
     sentence_scores, sentence_C : add per-label sentence classifiers' best and mean
@@ -106,7 +106,7 @@ class ThemeModel:
 
     model_id = "theme-model"
 
-    def __init__(self, C: float = 4.0, char_ngrams: bool = False, lexicon: bool = True,
+    def __init__(self, C: float = 8.0, char_ngrams: bool = False, lexicon: bool = True,
                  gate_preschool: bool = True, class_weight: str | None = None,
                  threshold_folds: int = 5, check_margin: float = 0.1,
                  max_features: int = 60000, ngram_max: int = 2, min_df: int = 2,
