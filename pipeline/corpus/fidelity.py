@@ -5,8 +5,9 @@ matches it, in order: it is recovered *intact* when the texts agree at similarit
 ≥ 0.95 after whitespace normalisation (so neither merged with a neighbour nor cut at a
 page break). ``para_no`` is right when the matched passage carries the printed
 number (or none where none is printed), counted over the paragraphs recovered intact
-so that a boundary error is not counted twice. A furniture leak is any passage containing
-the header, the footer or a page label.
+so that a boundary error is not counted twice; bullets and table rows are printed without
+their source number. A furniture leak is any passage containing the header, the footer
+or a page label (a header or footer the review's prose also contains is not checked).
 """
 
 from __future__ import annotations
@@ -63,7 +64,11 @@ def furniture_patterns(review: ReviewSource) -> list[re.Pattern[str]]:
     label = label.replace(r"\{total\}", r"\d+")
     literal = review.page_label.replace("{n}", "").replace("{total}", "")
     pats = [re.compile(label)] if re.search(r"[A-Za-z|]", literal) else []
-    pats += [re.compile(re.escape(_norm(t))) for t in (review.header, review.footer) if t.strip()]
+    # a running footer that the review's own prose also says (often the partnership's
+    # name) cannot tell a leak from the text, so it is not counted either way
+    prose = " ".join(_norm(para.plain) for _section, para in review.paragraphs)
+    pats += [re.compile(re.escape(_norm(t))) for t in (review.header, review.footer)
+             if t.strip() and _norm(t) not in prose]
     return pats
 
 
@@ -85,10 +90,11 @@ def score(review: ReviewSource, passages: list[Passage]) -> tuple[Fidelity, list
         if best >= INTACT:
             fid.intact += 1
             j = best_k + 1
-            if body[best_k].para_no == para.no:
+            printed = para.no if para.kind == "body" else None  # bullets, rows: no number
+            if body[best_k].para_no == printed:
                 fid.para_no_right += 1
             else:
-                misses.append(f"para_no {para.no!r} read as {body[best_k].para_no!r}: "
+                misses.append(f"para_no {printed!r} read as {body[best_k].para_no!r}: "
                               f"{para.plain[:60]}")
         else:
             got = body[best_k].text[:80] if best_k >= 0 else ""
