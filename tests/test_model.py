@@ -149,3 +149,23 @@ def test_selection_prefers_the_faster_setting_within_tolerance() -> None:
     assert choose([fast, slow_close]) is fast
     slow_better = setting(0.820 + 3 * TOLERANCE, 3000)
     assert choose([fast, slow_close, slow_better]) is slow_better
+
+
+def test_age_band_is_right_on_every_corpus_review() -> None:
+    from pipeline.corpus.sources import load_sources
+
+    reviews = load_sources(None)
+    wrong = [r.doc_id for r in reviews
+             if review_context([p.plain for _s, p in r.paragraphs]).age_band != r.child["age_band"]]
+    assert len(reviews) > 100 and not wrong
+
+
+def test_fast_ngram_counter_equals_scikit_learns(model) -> None:
+    from pipeline.formats import read_labelled
+    from pipeline.model import count_sentences, scan_all
+    from pipeline.train import CORPUS_PASSAGES
+
+    scans = scan_all([p.text for p in read_labelled(CORPUS_PASSAGES)[1][::11]])
+    ours = count_sentences(scans, model.counts_.vocabulary_, model.counts_.analyzer)
+    theirs = model.counts_.transform([[s] for scan in scans for s in scan.sentences])
+    assert ours.shape == theirs.shape and abs(ours - theirs).sum() == 0
