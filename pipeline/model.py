@@ -191,8 +191,8 @@ class ThemeModel:
         if self.scaler_ is not None:
             names += list(ALL_FEATURE_NAMES)
         if self.sentences_ is not None:
-            names += [f"{how} sentence score:{label}" for how in ("best", "mean")
-                      for label in LABELS]
+            names += [f"its strongest sentence reads as {label}" for label in LABELS]
+            names += [f"its sentences, on average, read as {label}" for label in LABELS]
         return np.array(names, dtype=object)
 
     # ------------------------------------------------------------------- fit
