@@ -41,10 +41,6 @@ class Scan:
                                       # accents stripped
     spans: dict[str, list[Span]]      # concept -> spans in ``lower`` (non-overlapping)
 
-    @property
-    def tokens(self) -> list[str]:
-        return [t for sentence in self.sentences for t in sentence]
-
 
 @lru_cache(maxsize=1)
 def _raw() -> dict[str, list[str]]:
