@@ -17,7 +17,7 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 from pipeline.formats import read_labelled  # noqa: E402
 from pipeline.keywords import KeywordCoder  # noqa: E402
-from pipeline.model import scan_all  # noqa: E402
+from pipeline.lexicon import scan_all  # noqa: E402
 from pipeline.store import load_model  # noqa: E402
 from pipeline.train import CORPUS_PASSAGES, doc_ids_of  # noqa: E402
 

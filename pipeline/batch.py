@@ -57,8 +57,8 @@ from pipeline.io import (
     write_json,
     write_jsonl,
 )
+from pipeline.lexicon import scan_all
 from pipeline.limits import DocumentTimeout, time_limit
-from pipeline.model import scan_all
 from pipeline.records import LABELS, SCHEMA_VERSION, RunError
 from pipeline.segment import segment
 from pipeline.store import (

@@ -17,7 +17,7 @@ from itertools import chain
 from spacy.matcher import Matcher
 from spacy.tokens import Doc
 
-from pipeline.lexicon import Scan, scanner
+from pipeline.lexicon import Scan, scan_all
 from pipeline.nlp import blank_english
 from pipeline.records import ReviewContext
 
@@ -120,7 +120,7 @@ def detect_age(texts: Sequence[str], title: str | None = None, names: Sequence[s
     name_re = (re.compile("|".join(re.escape(n) for n in names)) if names else None)
     first = True
     n = max(len(texts), 1)
-    scans = scans if scans is not None else [scanner().scan(t) for t in texts]
+    scans = scans if scans is not None else scan_all(texts)
     candidates = [(i, t) for i, (t, scan) in enumerate(zip(texts, scans, strict=True))
                   if not PREFILTER.isdisjoint(scan.words)]
     windows = [(i, w) for i, text in candidates for w in _cue_windows(text, scans[i].lower)]

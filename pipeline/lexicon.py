@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -48,8 +49,13 @@ def _raw() -> dict[str, list[str]]:
     return json.loads(text)
 
 
+def _alternation(alternatives: list[str], flags: int = 0) -> re.Pattern[str]:
+    """A concept's alternatives as one word-bounded pattern, in their order."""
+    return re.compile(r"\b(?:" + "|".join(alternatives) + r")\b", flags)
+
+
 def _compile(concept: str, flags: int = 0) -> re.Pattern[str]:
-    return re.compile(r"\b(?:" + "|".join(_raw()[concept]) + r")\b", flags)
+    return _alternation(_raw()[concept], flags)
 
 
 def _stems(items: list, prefix: str = "") -> set[str]:
@@ -110,7 +116,6 @@ class Scanner:
 
     def __init__(self, raw: dict[str, list[str]] | None = None) -> None:
         raw = raw or _raw()
-        self.patterns = {c: re.compile(r"\b(?:" + "|".join(raw[c]) + r")\b") for c in CONCEPTS}
         self._prefix: dict[str, set[str]] = {}             # one-word stem -> concepts
         self._phrase: dict[str, dict[str, set[str]]] = {}  # first word -> two-word stem -> concepts
         self._alternatives: dict[str, list[tuple[str, set[str]]]] = {}  # in pattern order
@@ -171,7 +176,7 @@ class Scanner:
         kept = [alt for alt, stems in self._alternatives[concept]
                 if any(word.startswith(s) if " " not in s else s.startswith(word + " ")
                        for s in stems)]
-        return re.compile(r"\b(?:" + "|".join(kept) + r")\b")
+        return _alternation(kept)
 
     def scan(self, text: str) -> Scan:
         lower = text.lower()
@@ -220,6 +225,12 @@ def strip_accents(word: str) -> str:
 def scanner() -> Scanner:
     """The scanner for the shipped lexicon (built once per process: it is read-only)."""
     return Scanner()
+
+
+def scan_all(texts: Sequence[str]) -> list[Scan]:
+    """Lexicon scans of passages (one pass each, shared by every later stage)."""
+    scan = scanner().scan
+    return [scan(text) for text in texts]
 
 
 def concept_spans(concept: str, text: str, scan: Scan | None = None) -> list[Span]:

@@ -28,7 +28,7 @@ from sklearn.preprocessing import MaxAbsScaler
 
 from pipeline.context import review_context
 from pipeline.features import ALL_FEATURE_NAMES, feature_matrix
-from pipeline.lexicon import Scan, concept_spans, scanner
+from pipeline.lexicon import Scan, concept_spans, scan_all
 from pipeline.records import LABELS, Evidence, Prediction, ReviewContext
 from pipeline.sentences import SentenceScores, sentence_owner
 
@@ -346,12 +346,6 @@ class ThemeModel:
                     terms.append("review child under 5")
                 out.setdefault(int(i), {})[LABELS[j]] = terms
         return out
-
-
-def scan_all(texts: Sequence[str]) -> list[Scan]:
-    """Lexicon scans of passages (one pass each, shared by every later stage)."""
-    scan = scanner().scan
-    return [scan(text) for text in texts]
 
 
 def best_threshold(y: np.ndarray, scores: np.ndarray) -> float:

@@ -162,7 +162,8 @@ def test_age_band_is_right_on_every_corpus_review() -> None:
 
 def test_fast_ngram_counter_equals_scikit_learns(model) -> None:
     from pipeline.formats import read_labelled
-    from pipeline.model import count_sentences, scan_all
+    from pipeline.lexicon import scan_all
+    from pipeline.model import count_sentences
     from pipeline.train import CORPUS_PASSAGES
 
     scans = scan_all([p.text for p in read_labelled(CORPUS_PASSAGES)[1][::11]])
