@@ -22,12 +22,12 @@ import numpy as np
 from scipy import sparse
 from sklearn.base import clone
 from sklearn.feature_extraction.text import CountVectorizer, TfidfTransformer, TfidfVectorizer
-from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GroupKFold
 from sklearn.preprocessing import MaxAbsScaler
 
 from pipeline.context import review_context
 from pipeline.features import ALL_FEATURE_NAMES, feature_matrix
+from pipeline.heads import Head, fit_head, head_scores
 from pipeline.lexicon import Scan, concept_spans, scan_all
 from pipeline.records import LABELS, Evidence, Prediction, ReviewContext
 from pipeline.sentences import SentenceScores, sentence_owner
@@ -207,17 +207,11 @@ class ThemeModel:
             return (bands == "under_5") | ((bands != "under_5") & (y[:, CHILD_MH] == 1))
         return np.ones(len(y), dtype=bool)
 
-    def _fit_heads(self, vec: _Vectors, y: np.ndarray) -> list[LogisticRegression | float]:
-        heads: list[LogisticRegression | float] = []
+    def _fit_heads(self, vec: _Vectors, y: np.ndarray) -> list[Head]:
+        heads = []
         for j in range(len(LABELS)):
             rows = self._head_rows(y, vec.bands, j)
-            target = y[rows, j]
-            if not len(target) or target.min() == target.max():  # one class: a constant
-                heads.append(float(target[0]) if len(target) else 0.0)
-                continue
-            clf = LogisticRegression(C=self.C, class_weight=self.class_weight, max_iter=2000,
-                                     solver="liblinear")
-            heads.append(clf.fit(vec.X[rows], target))
+            heads.append(fit_head(vec.X[rows], y[rows, j], self.C, self.class_weight))
         return heads
 
     def _gate(self, bands: np.ndarray) -> np.ndarray:
@@ -227,7 +221,7 @@ class ThemeModel:
     def _proba(self, vec: _Vectors, heads) -> np.ndarray:
         out = np.zeros((vec.X.shape[0], len(LABELS)))
         for j, head in enumerate(heads):
-            out[:, j] = head if isinstance(head, float) else head.predict_proba(vec.X)[:, 1]
+            out[:, j] = head_scores(head, vec.X)
         if self.gate_preschool:
             out[:, PRESCHOOL] *= self._gate(vec.bands)
         return out

@@ -14,9 +14,9 @@ from collections.abc import Sequence
 
 import numpy as np
 from scipy import sparse
-from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GroupKFold
 
+from pipeline.heads import Head, fit_head, head_scores
 from pipeline.lexicon import Scan
 
 
@@ -38,15 +38,8 @@ class SentenceScores:
         self.C = C
         self.folds = folds
 
-    def _fit(self, S: sparse.csr_matrix, y: np.ndarray) -> list[LogisticRegression | float]:
-        heads: list[LogisticRegression | float] = []
-        for j in range(y.shape[1]):
-            if y[:, j].min() == y[:, j].max():
-                heads.append(float(y[0, j]))
-                continue
-            heads.append(LogisticRegression(C=self.C, max_iter=2000, solver="liblinear")
-                         .fit(S, y[:, j]))
-        return heads
+    def _fit(self, S: sparse.csr_matrix, y: np.ndarray) -> list[Head]:
+        return [fit_head(S, y[:, j], self.C) for j in range(y.shape[1])]
 
     @staticmethod
     def _pool(S: sparse.csr_matrix, owner: np.ndarray, heads: list, n: int) -> np.ndarray:
@@ -54,8 +47,7 @@ class SentenceScores:
         out = np.zeros((n, 2 * k))
         counts = np.bincount(owner, minlength=n).clip(1)
         for j, head in enumerate(heads):
-            p = (np.full(S.shape[0], head) if isinstance(head, float)
-                 else head.predict_proba(S)[:, 1])
+            p = head_scores(head, S)
             np.maximum.at(out[:, j], owner, p)
             out[:, k + j] = np.bincount(owner, weights=p, minlength=n) / counts
         return out
