@@ -156,3 +156,18 @@ def test_progress_bar_only_on_an_interactive_terminal(monkeypatch) -> None:
     monkeypatch.setattr("sys.stderr", io.StringIO())
     monkeypatch.delenv("CI")
     assert batch._progress(10, None).disable
+
+
+def test_the_classifier_fingerprint_covers_every_module_the_model_imports() -> None:
+    """A code change in any of them must invalidate cached predictions."""
+    import subprocess
+    import sys
+
+    from pipeline.cache import CLASSIFIER_CODE, PACKAGE
+
+    out = subprocess.run(
+        [sys.executable, "-c", "import sys, pipeline.model; print(' '.join(sorted(sys.modules)))"],
+        capture_output=True, text=True, check=True).stdout.split()
+    modules = {m.split(".")[1] for m in out if m.startswith("pipeline.")}
+    assert {f"{m}.py" for m in modules} <= set(CLASSIFIER_CODE)
+    assert all((PACKAGE / part).exists() for part in CLASSIFIER_CODE)
