@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy import sparse
-from sklearn.base import clone
+from sklearn.base import BaseEstimator, clone
 from sklearn.feature_extraction.text import CountVectorizer, TfidfTransformer, TfidfVectorizer
 from sklearn.model_selection import GroupKFold
 from sklearn.preprocessing import MaxAbsScaler
@@ -88,7 +88,7 @@ class _Vectors:
     bands: np.ndarray  # age band per row ("" when unknown)
 
 
-class ThemeModel:
+class ThemeModel(BaseEstimator):
     """Multi-label passage classifier with review context (scikit-learn conventions).
 
     Parameters
@@ -112,8 +112,6 @@ class ThemeModel:
                  max_features: int = 60000, ngram_max: int = 2, min_df: int = 2,
                  sentence_scores: bool = True, sentence_C: float = 4.0) -> None:
         self.C = C
-        self.sentence_scores = sentence_scores
-        self.sentence_C = sentence_C
         self.char_ngrams = char_ngrams
         self.lexicon = lexicon
         self.gate_preschool = gate_preschool
@@ -123,12 +121,8 @@ class ThemeModel:
         self.max_features = max_features
         self.ngram_max = ngram_max
         self.min_df = min_df
-
-    def get_params(self, deep: bool = False) -> dict:
-        return {k: getattr(self, k) for k in (
-            "C", "char_ngrams", "lexicon", "gate_preschool", "class_weight",
-            "threshold_folds", "check_margin", "max_features", "ngram_max", "min_df",
-            "sentence_scores", "sentence_C")}
+        self.sentence_scores = sentence_scores
+        self.sentence_C = sentence_C
 
     # ----------------------------------------------------------------- context
     @staticmethod
@@ -248,18 +242,16 @@ class ThemeModel:
         n_folds = min(self.threshold_folds, len(set(doc_ids)))
         if n_folds < 2:
             return np.full(len(LABELS), 0.5)
+        def rows_of(rows: np.ndarray) -> tuple[list, list, list, list]:
+            return ([texts[i] for i in rows], [scans[i] for i in rows],
+                    [contexts[i] for i in rows], [doc_ids[i] for i in rows])
+
         oof = np.zeros(y.shape, dtype=float)
         for train, test in GroupKFold(n_splits=n_folds).split(texts, y, groups):
             fold = clone(self)
             fold.prior_under5_ = self.prior_under5_
-            def part(rows: np.ndarray, labels: np.ndarray | None,
-                     fold: ThemeModel = fold) -> _Vectors:
-                return fold._vectorize([texts[i] for i in rows], [scans[i] for i in rows],
-                                       [contexts[i] for i in rows],
-                                       [doc_ids[i] for i in rows], labels)
-            heads = fold._fit_heads(part(train, y[train]), y[train])
-            tvec = part(test, None)
-            oof[test] = fold._proba(tvec, heads)
+            heads = fold._fit_heads(fold._vectorize(*rows_of(train), y[train]), y[train])
+            oof[test] = fold._proba(fold._vectorize(*rows_of(test)), heads)
         self.oof_scores_ = oof
         return np.array([best_threshold(y[:, j], oof[:, j]) for j in range(len(LABELS))])
 
