@@ -98,13 +98,18 @@ def _throughput(model, texts: list[str], docs: list[str]) -> float:
     return len(texts) / (time.perf_counter() - start)
 
 
-def compare(out: Path | None = None, only: Sequence[str] = (), jobs: int = 2) -> dict:
-    from joblib import Parallel, delayed
-
+def _seed_splits() -> tuple[list, list, list[str]]:
+    """The seed corpus's train and test passages, and the house style of each train one."""
     passages = read_labelled(CORPUS_PASSAGES)[1]
     train = [p for p in passages if p.meta.get("split") == "train"]
     test = [p for p in passages if p.meta.get("split") == "test"]
-    styles = [p.meta.get("style", "?") for p in train]
+    return train, test, [p.meta.get("style", "?") for p in train]
+
+
+def compare(out: Path | None = None, only: Sequence[str] = (), jobs: int = 2) -> dict:
+    from joblib import Parallel, delayed
+
+    train, test, styles = _seed_splits()
 
     def run(name: str) -> dict:
         make = CANDIDATES[name]
@@ -142,9 +147,7 @@ def select(out: Path | None = None, jobs: int = 2) -> dict:
     """
     from joblib import Parallel, delayed
 
-    passages = read_labelled(CORPUS_PASSAGES)[1]
-    train = [p for p in passages if p.meta.get("split") == "train"]
-    styles = [p.meta.get("style", "?") for p in train]
+    train, _test, styles = _seed_splits()
 
     def run(params: dict) -> dict:
         cv = cross_validate(train, lambda: ThemeModel(**params), groups=styles)
