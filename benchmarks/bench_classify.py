@@ -2,7 +2,10 @@
 
 Prints passages/s for ``predict_proba`` (scores only) and ``code`` (scores, evidence,
 explanations, flags), with the keyword coder run in the same process as the baseline,
-and the ratios; then the time per passage of each stage of ``predict_proba``.
+and the ratios; then plain scikit-learn TF-IDF + logistic regression pipelines (words;
+word pairs; words and characters), trained here on the corpus, as a yardstick for what
+this machine does with passages of this length; then the time per passage of each stage
+of ``predict_proba``.
 Run: ``.venv/bin/python benchmarks/bench_classify.py``.
 """
 
@@ -15,6 +18,12 @@ import time
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
+from sklearn.feature_extraction.text import TfidfVectorizer  # noqa: E402
+from sklearn.linear_model import LogisticRegression  # noqa: E402
+from sklearn.multiclass import OneVsRestClassifier  # noqa: E402
+from sklearn.pipeline import make_pipeline, make_union  # noqa: E402
+
+from pipeline.evaluate import matrix  # noqa: E402
 from pipeline.formats import read_labelled  # noqa: E402
 from pipeline.keywords import KeywordCoder  # noqa: E402
 from pipeline.lexicon import scan_all  # noqa: E402
@@ -29,6 +38,19 @@ def rate(fn, n: int, repeat: int) -> float:
         fn()
         best = min(best, time.perf_counter() - start)
     return n / best
+
+
+def yardsticks() -> dict:
+    """Plain TF-IDF + logistic regression pipelines, as the issue's comparison names them."""
+    def words(n: int) -> TfidfVectorizer:
+        return TfidfVectorizer(ngram_range=(1, n), min_df=2, sublinear_tf=True)
+
+    chars = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), min_df=3, sublinear_tf=True)
+    return {
+        "tfidf words + LR": words(1),
+        "tfidf words 1-2 + LR": words(2),
+        "tfidf words 1-2 + chars 3-5 + LR": make_union(words(2), chars),
+    }
 
 
 def main() -> None:
@@ -49,16 +71,24 @@ def main() -> None:
     print(f"{'keyword coder (baseline)':<34}{base:>10,.0f} passages/s   1.00x")
     print(f"{'ThemeModel.predict_proba':<34}{proba:>10,.0f} passages/s   {proba / base:.2f}x")
     print(f"{'ThemeModel.code (with evidence)':<34}{code:>10,.0f} passages/s   {code / base:.2f}x")
+    y = matrix([p.labels for p in passages])
+    for name, vectorizer in yardsticks().items():
+        clf = make_pipeline(vectorizer, OneVsRestClassifier(LogisticRegression(max_iter=1000)))
+        clf.fit(texts[:len(passages)], y)
+        r = rate(lambda clf=clf: clf.predict_proba(texts), n, args.repeat)
+        print(f"{name:<34}{r:>10,.0f} passages/s   {r / base:.2f}x")
     print("\nwhere predict_proba's time goes (µs per passage):")
     scans = scan_all(texts)
     contexts = model.contexts(texts, docs, scans)
     vec = model._vectorize(texts, scans, contexts, docs)
+    passage = model._proba(vec, model.heads_)
     stages = {
         "lexicon scan (words, sentences, concept spans)": lambda: scan_all(texts),
         "review context (age band, names)": lambda: model.contexts(texts, docs, scans),
         "features (n-gram counts, TF-IDF, lexicon, sentence scores)":
             lambda: model._vectorize(texts, scans, contexts, docs),
         "logistic regressions and age gate": lambda: model._proba(vec, model.heads_),
+        "review-context stage": lambda: model.review_.predict_proba(passage, docs),
     }
     for name, fn in stages.items():
         print(f"  {name:<60}{1e6 / rate(fn, n, args.repeat):>7.1f}")

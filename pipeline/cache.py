@@ -30,7 +30,7 @@ PACKAGE = Path(__file__).resolve().parent
 # Code whose output the cache stores; any change to these files invalidates entries.
 EXTRACTION_CODE = ("extract", "segment.py", "nlp.py", "records.py")
 CLASSIFIER_CODE = ("model.py", "features.py", "context.py", "lexicon.py", "sentences.py",
-                   "heads.py", "nlp.py", "records.py", "data")
+                   "heads.py", "review_scores.py", "nlp.py", "records.py", "data")
 EXTRACTION_LIBS = ("pypdfium2", "pdfplumber", "spacy")
 CLASSIFIER_LIBS = ("scikit-learn", "numpy", "scipy", "spacy")
 

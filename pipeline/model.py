@@ -4,6 +4,8 @@ Design, in short (the model card has the measured reasons):
 - word (and optionally character) n-gram TF-IDF plus codebook lexicon/context features
   (``features.py``) and pooled sentence-level scores (``sentences.py``), one logistic
   regression per label;
+- then each passage's scores read again beside its review's (``review_scores.py``),
+  learnt from out-of-fold scores;
 - ``preschool_parental_mh`` is the product of a parental-mental-health head and a gate
   on the review's child being under five, detected from the whole review
   (``context.py``), because the codebook defines it that way;
@@ -30,6 +32,7 @@ from pipeline.features import ALL_FEATURE_NAMES, feature_matrix
 from pipeline.heads import Head, fit_head, head_scores
 from pipeline.lexicon import Scan, concept_spans, scan_all
 from pipeline.records import LABELS, Evidence, Prediction, ReviewContext
+from pipeline.review_scores import ReviewScores
 from pipeline.sentences import SentenceScores, sentence_owner
 
 PRESCHOOL = LABELS.index("preschool_parental_mh")
@@ -41,6 +44,9 @@ EVIDENCE_CONCEPTS = {
     "missed_opportunity": ("mo_cue",),
 }
 NO_CUE_FLAG = "missed_opportunity_without_cue"
+# The review-context stage learns how far to trust a review from out-of-fold scores;
+# from a handful of reviews it learns noise, so smaller training sets go without it.
+MIN_REVIEWS_FOR_CONTEXT = 20
 
 
 class SentenceNgrams:
@@ -100,6 +106,9 @@ class ThemeModel(BaseEstimator):
     gate_preschool : derive ``preschool_parental_mh`` from the review's age band.
     sentence_scores, sentence_C : add per-label sentence classifiers' best and mean
         score over the passage's sentences (``sentences.py``), regularised by sentence_C.
+    review_scores, review_C : re-score each passage with its review's scores
+        (``review_scores.py``), regularised by review_C; used when trained on at least
+        ``MIN_REVIEWS_FOR_CONTEXT`` reviews.
     threshold_folds : grouped folds for out-of-fold threshold tuning.
     check_margin : scores within this distance of a threshold are flagged for review.
     """
@@ -110,7 +119,8 @@ class ThemeModel(BaseEstimator):
                  gate_preschool: bool = True, class_weight: str | None = None,
                  threshold_folds: int = 5, check_margin: float = 0.1,
                  max_features: int = 60000, ngram_max: int = 2, min_df: int = 2,
-                 sentence_scores: bool = True, sentence_C: float = 4.0) -> None:
+                 sentence_scores: bool = True, sentence_C: float = 4.0,
+                 review_scores: bool = True, review_C: float = 0.1) -> None:
         self.C = C
         self.char_ngrams = char_ngrams
         self.lexicon = lexicon
@@ -123,6 +133,15 @@ class ThemeModel(BaseEstimator):
         self.min_df = min_df
         self.sentence_scores = sentence_scores
         self.sentence_C = sentence_C
+        self.review_scores = review_scores
+        self.review_C = review_C
+
+    def __setstate__(self, state: dict) -> None:
+        """Models saved before the review-context stage existed load and score as they did."""
+        state.setdefault("review_scores", False)
+        state.setdefault("review_C", 0.1)
+        state.setdefault("review_", None)
+        self.__dict__.update(state)
 
     # ----------------------------------------------------------------- context
     @staticmethod
@@ -213,11 +232,18 @@ class ThemeModel(BaseEstimator):
         return np.where(bands == "", self.prior_under5_, gate)
 
     def _proba(self, vec: _Vectors, heads) -> np.ndarray:
+        """The passage model's scores (before the review-context stage)."""
         out = np.zeros((vec.X.shape[0], len(LABELS)))
         for j, head in enumerate(heads):
             out[:, j] = head_scores(head, vec.X)
         if self.gate_preschool:
             out[:, PRESCHOOL] *= self._gate(vec.bands)
+        return out
+
+    def _keep_gate(self, out: np.ndarray, bands: np.ndarray) -> np.ndarray:
+        """The review-context stage never gives the preschool label to an older child."""
+        if self.gate_preschool:
+            out[:, PRESCHOOL] *= self._gate(bands) > 0
         return out
 
     def fit(self, texts: Sequence[str], y: np.ndarray, doc_ids: Sequence[str]) -> ThemeModel:
@@ -229,6 +255,13 @@ class ThemeModel(BaseEstimator):
         doc_band = {d: b for d, b in zip(doc_ids, bands, strict=True)}
         self.prior_under5_ = float(np.mean([b == "under_5" for b in doc_band.values()]))
         self.thresholds_ = self._tune_thresholds(texts, scans, y, doc_ids, contexts)
+        self.review_ = None
+        if self.review_scores and len(set(doc_ids)) >= MIN_REVIEWS_FOR_CONTEXT:
+            self.review_ = ReviewScores(self.review_C, self.threshold_folds).fit(
+                self.oof_scores_, y, doc_ids)
+            oof = self._keep_gate(self.review_.oof_scores_.copy(), bands)
+            self.thresholds_ = np.array([best_threshold(y[:, j], oof[:, j])
+                                         for j in range(len(LABELS))])
         vec = self._vectorize(texts, scans, contexts, doc_ids, y)
         self.heads_ = self._fit_heads(vec, y)
         self.feature_names_ = self._feature_names()
@@ -237,7 +270,8 @@ class ThemeModel(BaseEstimator):
 
     def _tune_thresholds(self, texts: list[str], scans: list[Scan], y: np.ndarray,
                          doc_ids: list[str], contexts: list[ReviewContext]) -> np.ndarray:
-        """Per-label F1-optimal thresholds on out-of-fold scores, folds grouped by review."""
+        """Per-label F1-optimal thresholds on the passage model's out-of-fold scores, folds
+        grouped by review (the review-context stage learns from the same scores)."""
         groups = np.array(doc_ids)
         n_folds = min(self.threshold_folds, len(set(doc_ids)))
         if n_folds < 2:
@@ -258,19 +292,26 @@ class ThemeModel(BaseEstimator):
     # --------------------------------------------------------------- predict
     def _prepare(self, texts: Sequence[str], doc_ids: Sequence[str] | None,
                  contexts: Sequence[ReviewContext] | None = None,
-                 scans: Sequence[Scan] | None = None) -> tuple[_Vectors, Sequence[Scan]]:
+                 scans: Sequence[Scan] | None = None
+                 ) -> tuple[_Vectors, Sequence[Scan], np.ndarray, np.ndarray]:
+        """Features, scans, passage scores and final scores."""
         texts = list(texts)
         doc_ids = [str(d) for d in doc_ids] if doc_ids is not None else [""] * len(texts)
         scans = scans if scans is not None else scan_all(texts)
         if contexts is None:
             contexts = self.contexts(texts, doc_ids, scans)
-        return self._vectorize(texts, scans, contexts, doc_ids), scans
+        vec = self._vectorize(texts, scans, contexts, doc_ids)
+        passage = self._proba(vec, self.heads_)
+        final = (passage if self.review_ is None
+                 else self._keep_gate(self.review_.predict_proba(passage, doc_ids), vec.bands))
+        return vec, scans, passage, final
 
     def predict_proba(self, texts: Sequence[str], doc_ids: Sequence[str] | None = None,
                       contexts: Sequence[ReviewContext] | None = None,
                       scans: Sequence[Scan] | None = None) -> np.ndarray:
-        """Scores per label; passages sharing a doc_id are one review, in reading order."""
-        return self._proba(self._prepare(texts, doc_ids, contexts, scans)[0], self.heads_)
+        """Scores per label; passages sharing a doc_id are one review, in reading order
+        (without doc_ids, all passages are read as one review)."""
+        return self._prepare(texts, doc_ids, contexts, scans)[3]
 
     def predict(self, texts: Sequence[str], doc_ids: Sequence[str] | None = None,
                 contexts: Sequence[ReviewContext] | None = None,
@@ -287,11 +328,11 @@ class ThemeModel(BaseEstimator):
         ``scans`` (``scan_all(texts)``) saves the lexicon pass when the caller made it.
         """
         texts = list(texts)
-        vec, scans = self._prepare(texts, doc_ids, contexts, scans)
-        proba = self._proba(vec, self.heads_)
+        vec, scans, passage, proba = self._prepare(texts, doc_ids, contexts, scans)
         decided = proba >= self.thresholds_
         near = np.abs(proba - self.thresholds_) < self.check_margin
-        explanations = self._explain(vec.X, decided, explain)
+        docs = [str(d) for d in doc_ids] if doc_ids is not None else [""] * len(texts)
+        explanations = self._explain(vec.X, passage, docs, decided, explain)
         out = []
         for i, text in enumerate(texts):
             labels = [LABELS[j] for j in range(len(LABELS)) if decided[i, j]]
@@ -312,9 +353,10 @@ class ThemeModel(BaseEstimator):
             ))
         return out
 
-    def _explain(self, X: sparse.csr_matrix, decided: np.ndarray, k: int
-                 ) -> dict[int, dict[str, list[str]]]:
-        """The k features with the largest positive contribution to each label given."""
+    def _explain(self, X: sparse.csr_matrix, passage: np.ndarray, doc_ids: list[str],
+                 decided: np.ndarray, k: int) -> dict[int, dict[str, list[str]]]:
+        """The k features with the largest positive contribution to each label given, and
+        the review context when it raised the score."""
         out: dict[int, dict[str, list[str]]] = {}
         if k <= 0:
             return out
@@ -322,12 +364,15 @@ class ThemeModel(BaseEstimator):
             rows = np.flatnonzero(decided[:, j])
             if isinstance(head, float) or not len(rows):
                 continue
+            context = ({} if self.review_ is None
+                       else self.review_.context_reasons(passage, doc_ids, rows, j))
             contrib = X[rows].multiply(head.coef_[0]).tocsr()
             for r, i in enumerate(rows):
                 lo, hi = contrib.indptr[r], contrib.indptr[r + 1]
                 data, idx = contrib.data[lo:hi], contrib.indices[lo:hi]
                 top = np.argsort(-data)[:k]
                 terms = [str(self.feature_names_[idx[t]]) for t in top if data[t] > 0]
+                terms += context.get(int(i), [])
                 if j == PRESCHOOL and self.gate_preschool:
                     terms.append("review child under 5")
                 out.setdefault(int(i), {})[LABELS[j]] = terms

@@ -1,0 +1,56 @@
+"""The review-context stage: a passage's scores read beside its neighbours' and its review's."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from pipeline.records import LABELS
+from pipeline.review_scores import ReviewScores, review_features
+
+EFH = LABELS.index("extrafamilial_harm")
+
+
+def _scores(values: list[float]) -> np.ndarray:
+    s = np.full((len(values), len(LABELS)), 0.05)
+    s[:, EFH] = values
+    return s
+
+
+def test_features_never_cross_from_one_review_into_the_next() -> None:
+    scores = _scores([0.9, 0.7, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1])
+    docs = ["a", "a", "b", "b", "b", "b", "b", "b"]
+    Z = review_features(scores, docs).reshape(8, 3, len(LABELS))[:, :, EFH]
+    own, mean, top = Z[:, 0], Z[:, 1], Z[:, 2]
+    assert own[0] > own[1] > 0 > own[2]
+    assert mean[0] == mean[1] == pytest.approx(top[0]) and top[0] > 0  # two passages: top = mean
+    assert 0 > mean[2] == mean[7] == pytest.approx(top[7])  # review b is its own
+
+
+def _reviews(rng: np.random.Generator, n: int) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """Reviews about the theme, where quiet passages between strong ones carry the label,
+    and reviews not about it, where the same quiet scores do not."""
+    scores, y, docs = [], [], []
+    for r in range(n):
+        about = r % 2 == 0
+        for k in range(12):
+            strong = about and k % 3 != 1
+            quiet = 0.2 + rng.normal(0, 0.05)
+            s = 0.85 + rng.normal(0, 0.05) if strong else quiet
+            scores.append(np.clip(s, 0.01, 0.99))
+            y.append(int(about))
+            docs.append(f"r{r}")
+    y_all = np.zeros((len(y), len(LABELS)), dtype=int)
+    y_all[:, EFH] = y
+    return _scores(scores), y_all, docs
+
+
+def test_context_lifts_a_quiet_passage_only_in_a_review_about_the_theme() -> None:
+    scores, y, docs = _reviews(np.random.default_rng(0), 40)
+    stage = ReviewScores(C=1.0).fit(scores, y, docs)
+    assert stage.oof_scores_.shape == y.shape  # out-of-fold, for its thresholds
+    test = _scores([0.9, 0.2, 0.9, 0.9, 0.2, 0.2, 0.2, 0.2])
+    out = stage.predict_proba(test, ["about"] * 4 + ["not"] * 4)[:, EFH]
+    assert out[1] > 0.5 > out[5]
+    reasons = stage.context_reasons(test, ["about"] * 4 + ["not"] * 4, np.array([1]), EFH)
+    assert reasons[1] and "reads as extrafamilial_harm" in reasons[1][0]
