@@ -14,7 +14,7 @@ and ``cspr --help`` stay fast.
 from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
-__version__ = "0.2.0"
+__version__ = "0.3.0"
 
 from pipeline.records import LABELS  # noqa: E402
 

@@ -21,6 +21,7 @@ from pipeline.evaluate import format_report, matrix
 from pipeline.formats import read_labelled
 from pipeline.keywords import KeywordCoder
 from pipeline.model import ThemeModel, best_threshold
+from pipeline.modelcard import write_readme
 from pipeline.records import LABELS
 from pipeline.train import CORPUS_PASSAGES, cross_validate, doc_ids_of, evaluate_on
 
@@ -92,6 +93,12 @@ CANDIDATES = {
 }
 
 
+def _refresh_card(folder: Path) -> None:
+    """The model folder's README shows the comparison and selection beside the card."""
+    if (folder / "card.json").is_file():
+        write_readme(folder)
+
+
 def _throughput(model, texts: list[str], docs: list[str]) -> float:
     start = time.perf_counter()
     model.predict_proba(texts, docs)
@@ -132,6 +139,7 @@ def compare(out: Path | None = None, only: Sequence[str] = (), jobs: int = 2) ->
             results = {**json.loads(out.read_text()), **results}
             results = {name: results[name] for name in CANDIDATES if name in results}
         out.write_text(json.dumps(results, indent=2) + "\n")
+        _refresh_card(out.parent)
     return results
 
 
@@ -171,6 +179,7 @@ def select(out: Path | None = None, jobs: int = 2) -> dict:
     if out:
         out.write_text(json.dumps({"grid": results, "rule": CHOICE_RULE, "chosen": chosen},
                                   indent=2) + "\n")
+        _refresh_card(out.parent)
     return chosen
 
 

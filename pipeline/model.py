@@ -115,7 +115,7 @@ class ThemeModel(BaseEstimator):
 
     model_id = "theme-model"
 
-    def __init__(self, C: float = 8.0, char_ngrams: bool = False, lexicon: bool = True,
+    def __init__(self, C: float = 4.0, char_ngrams: bool = False, lexicon: bool = True,
                  gate_preschool: bool = True, class_weight: str | None = None,
                  threshold_folds: int = 5, check_margin: float = 0.1,
                  max_features: int = 60000, ngram_max: int = 2, min_df: int = 2,

@@ -17,6 +17,7 @@ from typing import Any
 import joblib
 
 from pipeline.io import read_json, sha256_file, write_json
+from pipeline.modelcard import write_readme
 
 CARD = "card.json"
 ARTEFACT = "model.joblib"
@@ -56,6 +57,7 @@ def save_model(model: Any, out_dir: str | Path, card: dict[str, Any]) -> dict[st
         "artefacts": {ARTEFACT: sha256_file(out / ARTEFACT)},
     }
     write_json(out / CARD, card)
+    write_readme(out)
     return card
 
 def read_card(model_dir: str | Path) -> dict[str, Any]:

@@ -20,7 +20,7 @@ def _scores(values: list[float]) -> np.ndarray:
 def test_features_never_cross_from_one_review_into_the_next() -> None:
     scores = _scores([0.9, 0.7, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1])
     docs = ["a", "a", "b", "b", "b", "b", "b", "b"]
-    Z = review_features(scores, docs).reshape(8, 3, len(LABELS))[:, :, EFH]
+    Z = review_features(scores, docs)[:, :, EFH]
     own, mean, top = Z[:, 0], Z[:, 1], Z[:, 2]
     assert own[0] > own[1] > 0 > own[2]
     assert mean[0] == mean[1] == pytest.approx(top[0]) and top[0] > 0  # two passages: top = mean
@@ -54,3 +54,16 @@ def test_context_lifts_a_quiet_passage_only_in_a_review_about_the_theme() -> Non
     assert out[1] > 0.5 > out[5]
     reasons = stage.context_reasons(test, ["about"] * 4 + ["not"] * 4, np.array([1]), EFH)
     assert reasons[1] and "reads as extrafamilial_harm" in reasons[1][0]
+
+
+def test_another_labels_review_scores_do_not_move_a_label() -> None:
+    """No preschool passage anywhere (an older child's review) must not act as a prior."""
+    scores, y, docs = _reviews(np.random.default_rng(1), 40)
+    y[::3, LABELS.index("preschool_parental_mh")] = 1  # give the other label something to learn
+    stage = ReviewScores(C=1.0).fit(scores, y, docs)
+    passage = _scores([0.3])
+    quiet, busy = _scores([0.3, 0.3, 0.3]), _scores([0.3, 0.3, 0.3])
+    busy[:, LABELS.index("preschool_parental_mh")] = 0.95
+    a = stage.predict_proba(np.vstack([passage, quiet]), ["r"] * 4)[0, EFH]
+    b = stage.predict_proba(np.vstack([passage, busy]), ["r"] * 4)[0, EFH]
+    assert a == pytest.approx(b)
