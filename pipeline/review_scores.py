@@ -36,20 +36,22 @@ def _logit(p: np.ndarray) -> np.ndarray:
 
 def review_features(scores: np.ndarray, doc_ids: list[str]) -> np.ndarray:
     """Logits per passage: its own scores, its review's mean and its review's top-five mean,
-    shaped (passages, 3, labels).
-
-    Passages of a review are consecutive (as everywhere in cspr).
-    """
-    docs = np.asarray(doc_ids, dtype=object)
-    own = _logit(scores)
-    mean = np.zeros_like(scores)
-    top = np.zeros_like(scores)
-    bounds = np.flatnonzero(np.r_[True, docs[1:] != docs[:-1], True])
-    for a, b in zip(bounds[:-1], bounds[1:], strict=True):
-        block = scores[a:b]
-        mean[a:b] = block.mean(axis=0)
-        top[a:b] = np.sort(block, axis=0)[-TOP_K:].mean(axis=0)
-    return np.stack([own, _logit(mean), _logit(top)], axis=1)
+    shaped (passages, 3, labels). A review is every passage with its doc_id, in any order."""
+    _, doc, counts = np.unique(np.asarray(doc_ids, dtype=str), return_inverse=True,
+                               return_counts=True)
+    n_docs = len(counts)
+    kept = np.minimum(counts, TOP_K)
+    starts = np.r_[0, np.cumsum(counts)[:-1]]
+    mean = np.empty_like(scores)
+    top = np.empty_like(scores)
+    for j in range(scores.shape[1]):
+        mean[:, j] = (np.bincount(doc, weights=scores[:, j], minlength=n_docs) / counts)[doc]
+        order = np.lexsort((-scores[:, j], doc))  # by review, best first
+        rank = np.arange(len(order)) - starts[doc[order]]
+        best = order[rank < TOP_K]
+        top[:, j] = (np.bincount(doc[best], weights=scores[best, j], minlength=n_docs)
+                     / kept)[doc]
+    return np.stack([_logit(scores), _logit(mean), _logit(top)], axis=1)
 
 
 def label_inputs(Z: np.ndarray, j: int) -> np.ndarray:

@@ -27,6 +27,18 @@ def test_features_never_cross_from_one_review_into_the_next() -> None:
     assert 0 > mean[2] == mean[7] == pytest.approx(top[7])  # review b is its own
 
 
+def test_a_review_is_every_passage_with_its_doc_id_in_any_order() -> None:
+    values = [0.9, 0.1, 0.8, 0.2, 0.7, 0.3, 0.6, 0.95, 0.05]
+    docs = ["a", "b", "a", "b", "a", "b", "a", "a", "a"]
+    Z = review_features(_scores(values), docs)[:, :, EFH]
+    a = [v for v, d in zip(values, docs, strict=True) if d == "a"]
+    expected_top = np.mean(sorted(a)[-5:])
+    assert Z[0, 1] == pytest.approx(np.log(np.mean(a) / (1 - np.mean(a))))
+    assert Z[0, 2] == pytest.approx(np.log(expected_top / (1 - expected_top)))
+    assert Z[3, 2] == pytest.approx(Z[3, 1])  # three passages: top five is all of them
+    assert len({round(z, 9) for z in Z[[0, 2, 4, 6, 7, 8], 1]}) == 1
+
+
 def _reviews(rng: np.random.Generator, n: int) -> tuple[np.ndarray, np.ndarray, list[str]]:
     """Reviews about the theme, where quiet passages between strong ones carry the label,
     and reviews not about it, where the same quiet scores do not."""
