@@ -25,8 +25,8 @@ from pipeline.records import LABELS
 
 TOP_K = 5
 GROUPS = ("own", "review mean", "review top")
-CONTEXT_WORDS = {"review mean": "the review as a whole",
-                 "review top": "the review's strongest passages"}
+CONTEXT_WORDS = {"review mean": "the review as a whole is about",
+                 "review top": "the review's strongest passages are about"}
 
 
 def _logit(p: np.ndarray) -> np.ndarray:
@@ -95,6 +95,7 @@ class ReviewScores(BaseEstimator):
                     self.oof_scores_[test, j] = self._scores(self._head(X[train], y[train, j]),
                                                              X[test])
         self.heads_ = [self._head(X, y[:, j]) for j, X in enumerate(inputs)]
+        self.review_means_ = np.array([X[:, len(LABELS):].mean(axis=0) for X in inputs])
         return self
 
     def predict_proba(self, scores: np.ndarray, doc_ids: list[str]) -> np.ndarray:
@@ -104,19 +105,19 @@ class ReviewScores(BaseEstimator):
 
     def context_reasons(self, scores: np.ndarray, doc_ids: list[str], rows: np.ndarray,
                         j: int, margin: float = 1.0) -> dict[int, list[str]]:
-        """For passages ``rows`` given label ``j``: the context that raised its score most.
+        """For passages ``rows`` given label ``j``: the review context that raised its score.
 
-        Named only where that context itself reads as the label (score above 0.5) and
-        added more than ``margin`` to the label's logit.
+        Named where the review's score for the label, against the average training
+        review's, added more than ``margin`` to the label's logit.
         """
         head = self.heads_[j]
         if isinstance(head, float) or not len(rows):
             return {}
         review = review_features(scores, doc_ids)[rows, 1:, j]  # mean, top
-        contrib = np.where(review > 0, review * head.coef_[0][len(LABELS):], 0.0)
+        contrib = (review - self.review_means_[j]) * head.coef_[0][len(LABELS):]
         out: dict[int, list[str]] = {}
         for r, i in enumerate(rows):
             best = int(np.argmax(contrib[r]))
             if contrib[r, best] > margin:
-                out[int(i)] = [f"{CONTEXT_WORDS[GROUPS[best + 1]]} reads as {LABELS[j]}"]
+                out[int(i)] = [f"{CONTEXT_WORDS[GROUPS[best + 1]]} {LABELS[j]}"]
         return out

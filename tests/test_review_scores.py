@@ -64,8 +64,10 @@ def test_context_lifts_a_quiet_passage_only_in_a_review_about_the_theme() -> Non
     test = _scores([0.9, 0.2, 0.9, 0.9, 0.2, 0.2, 0.2, 0.2])
     out = stage.predict_proba(test, ["about"] * 4 + ["not"] * 4)[:, EFH]
     assert out[1] > 0.5 > out[5]
-    reasons = stage.context_reasons(test, ["about"] * 4 + ["not"] * 4, np.array([1]), EFH)
-    assert reasons[1] and "reads as extrafamilial_harm" in reasons[1][0]
+    docs = ["about"] * 4 + ["not"] * 4
+    reasons = stage.context_reasons(test, docs, np.array([1, 5]), EFH)
+    assert reasons[1] == ["the review as a whole is about extrafamilial_harm"]
+    assert 5 not in reasons  # a quiet review lifts nothing
 
 
 def test_another_labels_review_scores_do_not_move_a_label() -> None:
