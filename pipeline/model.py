@@ -32,7 +32,7 @@ from pipeline.features import ALL_FEATURE_NAMES, feature_matrix
 from pipeline.heads import Head, fit_head, head_scores
 from pipeline.lexicon import Scan, concept_spans, scan_all
 from pipeline.records import LABELS, Evidence, Prediction, ReviewContext
-from pipeline.review_scores import ReviewScores
+from pipeline.review_scores import ReviewScores, review_features
 from pipeline.sentences import SentenceScores, sentence_owner
 
 PRESCHOOL = LABELS.index("preschool_parental_mh")
@@ -92,6 +92,14 @@ def count_sentences(scans: Sequence[Scan], vocabulary: dict[str, int],
 class _Vectors:
     X: sparse.csr_matrix
     bands: np.ndarray  # age band per row ("" when unknown)
+
+
+@dataclass(frozen=True)
+class _Scored:
+    vec: _Vectors
+    scans: Sequence[Scan]
+    review_inputs: np.ndarray | None  # ``review_features`` of the passage scores
+    proba: np.ndarray                 # final scores
 
 
 class ThemeModel(BaseEstimator):
@@ -292,9 +300,7 @@ class ThemeModel(BaseEstimator):
     # --------------------------------------------------------------- predict
     def _prepare(self, texts: Sequence[str], doc_ids: Sequence[str] | None,
                  contexts: Sequence[ReviewContext] | None = None,
-                 scans: Sequence[Scan] | None = None
-                 ) -> tuple[_Vectors, Sequence[Scan], np.ndarray, np.ndarray]:
-        """Features, scans, passage scores and final scores."""
+                 scans: Sequence[Scan] | None = None) -> _Scored:
         texts = list(texts)
         doc_ids = [str(d) for d in doc_ids] if doc_ids is not None else [""] * len(texts)
         scans = scans if scans is not None else scan_all(texts)
@@ -302,16 +308,17 @@ class ThemeModel(BaseEstimator):
             contexts = self.contexts(texts, doc_ids, scans)
         vec = self._vectorize(texts, scans, contexts, doc_ids)
         passage = self._proba(vec, self.heads_)
-        final = (passage if self.review_ is None
-                 else self._keep_gate(self.review_.predict_proba(passage, doc_ids), vec.bands))
-        return vec, scans, passage, final
+        if self.review_ is None:
+            return _Scored(vec, scans, None, passage)
+        Z = review_features(passage, doc_ids)
+        return _Scored(vec, scans, Z, self._keep_gate(self.review_.proba_from(Z), vec.bands))
 
     def predict_proba(self, texts: Sequence[str], doc_ids: Sequence[str] | None = None,
                       contexts: Sequence[ReviewContext] | None = None,
                       scans: Sequence[Scan] | None = None) -> np.ndarray:
         """Scores per label; passages sharing a doc_id are one review, in reading order
         (without doc_ids, all passages are read as one review)."""
-        return self._prepare(texts, doc_ids, contexts, scans)[3]
+        return self._prepare(texts, doc_ids, contexts, scans).proba
 
     def predict(self, texts: Sequence[str], doc_ids: Sequence[str] | None = None,
                 contexts: Sequence[ReviewContext] | None = None,
@@ -328,11 +335,11 @@ class ThemeModel(BaseEstimator):
         ``scans`` (``scan_all(texts)``) saves the lexicon pass when the caller made it.
         """
         texts = list(texts)
-        vec, scans, passage, proba = self._prepare(texts, doc_ids, contexts, scans)
+        scored = self._prepare(texts, doc_ids, contexts, scans)
+        proba, scans = scored.proba, scored.scans
         decided = proba >= self.thresholds_
         near = np.abs(proba - self.thresholds_) < self.check_margin
-        docs = [str(d) for d in doc_ids] if doc_ids is not None else [""] * len(texts)
-        explanations = self._explain(vec.X, passage, docs, decided, explain)
+        explanations = self._explain(scored.vec.X, scored.review_inputs, decided, explain)
         out = []
         for i, text in enumerate(texts):
             labels = [LABELS[j] for j in range(len(LABELS)) if decided[i, j]]
@@ -353,7 +360,7 @@ class ThemeModel(BaseEstimator):
             ))
         return out
 
-    def _explain(self, X: sparse.csr_matrix, passage: np.ndarray, doc_ids: list[str],
+    def _explain(self, X: sparse.csr_matrix, review_inputs: np.ndarray | None,
                  decided: np.ndarray, k: int) -> dict[int, dict[str, list[str]]]:
         """The k features with the largest positive contribution to each label given, and
         the review context when it raised the score."""
@@ -364,8 +371,8 @@ class ThemeModel(BaseEstimator):
             rows = np.flatnonzero(decided[:, j])
             if isinstance(head, float) or not len(rows):
                 continue
-            context = ({} if self.review_ is None
-                       else self.review_.context_reasons(passage, doc_ids, rows, j))
+            context = ({} if review_inputs is None
+                       else self.review_.context_reasons(review_inputs, rows, j))
             contrib = X[rows].multiply(head.coef_[0]).tocsr()
             for r, i in enumerate(rows):
                 lo, hi = contrib.indptr[r], contrib.indptr[r + 1]

@@ -18,9 +18,9 @@ from __future__ import annotations
 
 import numpy as np
 from sklearn.base import BaseEstimator
-from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GroupKFold
 
+from pipeline.heads import Head, fit_head, head_scores
 from pipeline.records import LABELS
 
 TOP_K = 5
@@ -73,14 +73,10 @@ class ReviewScores(BaseEstimator):
         self.C = C
         self.folds = folds
 
-    def _head(self, Z: np.ndarray, y: np.ndarray) -> LogisticRegression | float:
-        if y.min() == y.max():
-            return float(y[0])
-        return LogisticRegression(C=self.C, max_iter=2000).fit(Z, y)
-
-    @staticmethod
-    def _scores(head: LogisticRegression | float, Z: np.ndarray) -> np.ndarray:
-        return np.full(len(Z), head) if isinstance(head, float) else head.predict_proba(Z)[:, 1]
+    def _head(self, X: np.ndarray, y: np.ndarray) -> Head:
+        # lbfgs, as the stage was measured and selected with (liblinear also penalises
+        # the intercept)
+        return fit_head(X, y, self.C, solver="lbfgs")
 
     def fit(self, scores: np.ndarray, y: np.ndarray, doc_ids: list[str]) -> ReviewScores:
         """Learn from out-of-fold passage scores; keep this stage's own out-of-fold scores."""
@@ -92,19 +88,22 @@ class ReviewScores(BaseEstimator):
         if n_folds >= 2:
             for train, test in GroupKFold(n_splits=n_folds).split(scores, y, groups):
                 for j, X in enumerate(inputs):
-                    self.oof_scores_[test, j] = self._scores(self._head(X[train], y[train, j]),
-                                                             X[test])
+                    self.oof_scores_[test, j] = head_scores(self._head(X[train], y[train, j]),
+                                                            X[test])
         self.heads_ = [self._head(X, y[:, j]) for j, X in enumerate(inputs)]
         self.review_means_ = np.array([X[:, len(LABELS):].mean(axis=0) for X in inputs])
         return self
 
     def predict_proba(self, scores: np.ndarray, doc_ids: list[str]) -> np.ndarray:
-        Z = review_features(scores, doc_ids)
-        return np.column_stack([self._scores(h, label_inputs(Z, j))
+        return self.proba_from(review_features(scores, doc_ids))
+
+    def proba_from(self, Z: np.ndarray) -> np.ndarray:
+        """Scores from ``review_features`` already computed (``code`` reuses them)."""
+        return np.column_stack([head_scores(h, label_inputs(Z, j))
                                 for j, h in enumerate(self.heads_)])
 
-    def context_reasons(self, scores: np.ndarray, doc_ids: list[str], rows: np.ndarray,
-                        j: int, margin: float = 1.0) -> dict[int, list[str]]:
+    def context_reasons(self, Z: np.ndarray, rows: np.ndarray, j: int,
+                        margin: float = 1.0) -> dict[int, list[str]]:
         """For passages ``rows`` given label ``j``: the review context that raised its score.
 
         Named where the review's score for the label, against the average training
@@ -113,7 +112,7 @@ class ReviewScores(BaseEstimator):
         head = self.heads_[j]
         if isinstance(head, float) or not len(rows):
             return {}
-        review = review_features(scores, doc_ids)[rows, 1:, j]  # mean, top
+        review = Z[rows, 1:, j]  # mean, top
         contrib = (review - self.review_means_[j]) * head.coef_[0][len(LABELS):]
         out: dict[int, list[str]] = {}
         for r, i in enumerate(rows):

@@ -42,6 +42,7 @@ def library_versions() -> dict[str, str]:
             out[dist] = "not installed"
     return out
 
+
 def save_model(model: Any, out_dir: str | Path, card: dict[str, Any]) -> dict[str, Any]:
     """Write the model and its card; returns the card as written."""
     out = Path(out_dir)
@@ -60,11 +61,13 @@ def save_model(model: Any, out_dir: str | Path, card: dict[str, Any]) -> dict[st
     write_readme(out)
     return card
 
+
 def read_card(model_dir: str | Path) -> dict[str, Any]:
     path = Path(model_dir) / CARD
     if not path.is_file():
         raise ModelIntegrityError(f"{model_dir}: no {CARD}; is this a cspr model folder?")
     return read_json(path)
+
 
 def verify_model(model_dir: str | Path | None = None) -> dict[str, Any]:
     """The model's card, after checking every artefact's sha256 against it (no unpickling)."""
@@ -85,6 +88,7 @@ def verify_model(model_dir: str | Path | None = None) -> dict[str, Any]:
                 "a joblib file runs code. Retrain, or restore the original file."
             )
     return card
+
 
 def load_model(model_dir: str | Path | None = None) -> tuple[Any, dict[str, Any]]:
     """Load a model after checking every artefact's sha256 against its card."""

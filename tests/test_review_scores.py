@@ -65,7 +65,7 @@ def test_context_lifts_a_quiet_passage_only_in_a_review_about_the_theme() -> Non
     out = stage.predict_proba(test, ["about"] * 4 + ["not"] * 4)[:, EFH]
     assert out[1] > 0.5 > out[5]
     docs = ["about"] * 4 + ["not"] * 4
-    reasons = stage.context_reasons(test, docs, np.array([1, 5]), EFH)
+    reasons = stage.context_reasons(review_features(test, docs), np.array([1, 5]), EFH)
     assert reasons[1] == ["the review as a whole is about extrafamilial_harm"]
     assert 5 not in reasons  # a quiet review lifts nothing
 
