@@ -88,8 +88,9 @@ def main() -> None:
         "features (n-gram counts, TF-IDF, lexicon, sentence scores)":
             lambda: model._vectorize(texts, scans, contexts, docs),
         "logistic regressions and age gate": lambda: model._proba(vec, model.heads_),
-        "review-context stage": lambda: model.review_.predict_proba(passage, docs),
     }
+    if model.review_ is not None:  # absent from models trained on few reviews
+        stages["review-context stage"] = lambda: model.review_.predict_proba(passage, docs)
     for name, fn in stages.items():
         print(f"  {name:<60}{1e6 / rate(fn, n, args.repeat):>7.1f}")
 
