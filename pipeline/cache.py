@@ -29,8 +29,9 @@ from pipeline.io import atomic_write_bytes
 PACKAGE = Path(__file__).resolve().parent
 # Code whose output the cache stores; any change to these files invalidates entries.
 EXTRACTION_CODE = ("extract", "segment.py", "nlp.py", "records.py")
-CLASSIFIER_CODE = ("model.py", "features.py", "context.py", "lexicon.py", "sentences.py",
-                   "heads.py", "review_scores.py", "nlp.py", "records.py", "data")
+CLASSIFIER_CODE = ("model.py", "features.py", "context.py", "lexicon.py", "ngrams.py",
+                   "sentences.py", "heads.py", "review_scores.py", "nlp.py", "records.py",
+                   "data")
 EXTRACTION_LIBS = ("pypdfium2", "pdfplumber", "spacy")
 CLASSIFIER_LIBS = ("scikit-learn", "numpy", "scipy", "spacy")
 

@@ -4,19 +4,18 @@ TF-IDF n-grams know words but not whose mental health a sentence is about, nor h
 old the review's child is. These features add both: concept counts, whether a
 sentence naming a condition also names a parent or the child, and the review's age
 band, with the interactions the codebook's rules turn on. They are computed from each
-passage's ``Scan`` (one pass over its words, shared with TF-IDF and evidence), with
+batch's ``Scans`` (one pass over its words, shared with TF-IDF and evidence), with
 the arithmetic done on whole arrays.
 """
 
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
 from collections.abc import Sequence
 
 import numpy as np
 
-from pipeline.lexicon import CONCEPTS, SENTENCE_END, Scan
+from pipeline.lexicon import CONCEPTS, Scans
 from pipeline.records import ReviewContext
 
 FEATURE_NAMES: tuple[str, ...] = (
@@ -39,25 +38,30 @@ ALL_FEATURE_NAMES: tuple[str, ...] = FEATURE_NAMES + CONTEXT_NAMES
 _COL = {c: i for i, c in enumerate(CONCEPTS)}
 
 
-def whose_mental_health(scan: Scan, name_re: re.Pattern[str] | None) -> tuple[int, int, int, int]:
-    """Sentences naming a condition that also name a parent only, the child only, both, neither."""
-    conditions = scan.spans.get("mh_condition")
-    if not conditions:
-        return 0, 0, 0, 0
-    ends = [m.end() for m in SENTENCE_END.finditer(scan.lower)]
-
-    def sentences(concept: str) -> set[int]:
-        return {bisect_right(ends, a) for a, _ in scan.spans.get(concept, ())}
-
-    with_condition = sentences("mh_condition")
-    parent = sentences("parent_role")
-    child = sentences("child_ref")
-    if name_re is not None:
-        child |= {bisect_right(ends, m.start()) for m in name_re.finditer(scan.lower)}
-    both = len(with_condition & parent & child)
-    parent_only = len(with_condition & parent) - both
-    child_only = len(with_condition & child) - both
-    return parent_only, child_only, both, len(with_condition) - parent_only - child_only - both
+def whose_mental_health(scans: Scans, contexts: Sequence[ReviewContext]) -> np.ndarray:
+    """Per passage, its sentences naming a condition that also name a parent only, the
+    child only, both, or neither (the child by a word such as 'child' or by the review's
+    own name for them)."""
+    n_sentences = len(scans.sentence_starts)
+    flags = np.zeros((3, n_sentences), dtype=bool)
+    for row, concept in enumerate(("mh_condition", "parent_role", "child_ref")):
+        flags[row, scans.span_sentence[scans.span_concept == _COL[concept]]] = True
+    condition, parent, child = flags
+    passages = np.unique(scans.span_passage[scans.span_concept == _COL["mh_condition"]])
+    patterns: dict[int, re.Pattern[str] | None] = {}
+    for i in passages.tolist():
+        ctx = contexts[i]
+        if id(ctx) not in patterns:
+            patterns[id(ctx)] = name_pattern(ctx)
+        if (pattern := patterns[id(ctx)]) is not None:
+            base = int(scans.offsets[i])
+            named = [base + m.start() for m in pattern.finditer(scans.lower[i])]
+            child[scans.sentence_of(np.array(named, dtype=np.int64))] = True
+    owner = scans.passage_of(scans.sentence_starts)
+    both = condition & parent & child
+    kinds = np.stack([condition & parent & ~both, condition & child & ~both, both,
+                      condition & ~parent & ~child])
+    return np.stack([np.bincount(owner, weights=k, minlength=len(scans)) for k in kinds], 1)
 
 
 def name_pattern(context: ReviewContext) -> re.Pattern[str] | None:
@@ -66,20 +70,12 @@ def name_pattern(context: ReviewContext) -> re.Pattern[str] | None:
     return re.compile(pattern) if names else None
 
 
-def feature_matrix(scans: Sequence[Scan], contexts: Sequence[ReviewContext],
+def feature_matrix(scans: Scans, contexts: Sequence[ReviewContext],
                    doc_ids: Sequence[str]) -> np.ndarray:
     """Passage features, then the key concepts of the passages either side."""
     n = len(scans)
-    counts = np.zeros((n, len(CONCEPTS)))
-    whose = np.zeros((n, 4))
-    names: dict[int, re.Pattern[str] | None] = {}
-    for i, (scan, ctx) in enumerate(zip(scans, contexts, strict=True)):
-        for concept, spans in scan.spans.items():
-            counts[i, _COL[concept]] = len(spans)
-        if "mh_condition" in scan.spans:
-            if id(ctx) not in names:
-                names[id(ctx)] = name_pattern(ctx)
-            whose[i] = whose_mental_health(scan, names[id(ctx)])
+    counts = scans.concept_counts()
+    whose = whose_mental_health(scans, contexts)
     bands = np.array([c.age_band or "" for c in contexts], dtype=object)
     under5 = (bands == "under_5").astype(float)
     older = np.isin(bands, ("5_to_10", "11_to_17")).astype(float)

@@ -27,13 +27,14 @@ from sklearn.feature_extraction.text import CountVectorizer, TfidfTransformer, T
 from sklearn.model_selection import GroupKFold
 from sklearn.preprocessing import MaxAbsScaler
 
-from pipeline.context import review_context
+from pipeline.context import review_contexts
 from pipeline.features import ALL_FEATURE_NAMES, feature_matrix
 from pipeline.heads import Head, fit_head, head_scores
-from pipeline.lexicon import Scan, concept_spans, scan_all
+from pipeline.lexicon import Scans, concept_spans, scan_all
+from pipeline.ngrams import NgramCounter, SentenceNgrams
 from pipeline.records import LABELS, Evidence, Prediction, ReviewContext
 from pipeline.review_scores import ReviewScores, review_features
-from pipeline.sentences import SentenceScores, sentence_owner
+from pipeline.sentences import SentenceScores
 
 PRESCHOOL = LABELS.index("preschool_parental_mh")
 CHILD_MH = LABELS.index("child_mental_health")
@@ -49,45 +50,6 @@ NO_CUE_FLAG = "missed_opportunity_without_cue"
 MIN_REVIEWS_FOR_CONTEXT = 20
 
 
-class SentenceNgrams:
-    """Analyzer for a passage given as its sentences' tokens: words and n-grams up to ``n``,
-    never across a sentence boundary, so a passage's counts are its sentences' summed."""
-
-    def __init__(self, n: int = 1) -> None:
-        self.n = n
-
-    def __call__(self, sentences: list[list[str]]) -> list[str]:
-        grams: list[str] = []
-        for tokens in sentences:
-            grams += tokens
-            if self.n >= 2:
-                grams += [a + " " + b for a, b in zip(tokens, tokens[1:], strict=False)]
-            for k in range(3, self.n + 1):
-                grams += [" ".join(tokens[i:i + k]) for i in range(len(tokens) - k + 1)]
-        return grams
-
-
-def count_sentences(scans: Sequence[Scan], vocabulary: dict[str, int],
-                    analyzer: SentenceNgrams) -> sparse.csr_matrix:
-    """N-gram counts per sentence, like ``CountVectorizer.transform`` but 1.5 times as fast.
-
-    Most word bigrams are outside the vocabulary; scikit-learn pays a raised KeyError for
-    each, this looks them up with ``dict.get`` instead.
-    """
-    get = vocabulary.get
-    indices: list[int] = []
-    indptr = [0]
-    for scan in scans:
-        for sentence in scan.sentences:
-            indices += [i for i in map(get, analyzer([sentence])) if i is not None]
-            indptr.append(len(indices))
-    counts = sparse.csr_matrix(
-        (np.ones(len(indices)), np.asarray(indices, dtype=np.int64), np.asarray(indptr)),
-        shape=(len(indptr) - 1, len(vocabulary)))
-    counts.sum_duplicates()
-    return counts
-
-
 @dataclass(frozen=True)
 class _Vectors:
     X: sparse.csr_matrix
@@ -97,7 +59,7 @@ class _Vectors:
 @dataclass(frozen=True)
 class _Scored:
     vec: _Vectors
-    scans: Sequence[Scan]
+    scans: Scans
     review_inputs: np.ndarray | None  # ``review_features`` of the passage scores
     proba: np.ndarray                 # final scores
 
@@ -150,23 +112,19 @@ class ThemeModel(BaseEstimator):
         state.setdefault("review_C", 0.1)
         state.setdefault("review_", None)
         self.__dict__.update(state)
+        if "counts_" in state and "counter_" not in state:
+            self.counter_ = NgramCounter(self.counts_.vocabulary_)
 
     # ----------------------------------------------------------------- context
     @staticmethod
     def contexts(texts: Sequence[str], doc_ids: Sequence[str],
-                 scans: Sequence[Scan] | None = None) -> list[ReviewContext]:
+                 scans: Scans | None = None) -> list[ReviewContext]:
         """One context per passage, computed once per review from all its passages."""
-        scans = scans if scans is not None else scan_all(texts)
-        by_doc: dict[str, tuple[list[str], list[Scan]]] = {}
-        for text, scan, doc in zip(texts, scans, doc_ids, strict=True):
-            ts, ss = by_doc.setdefault(doc, ([], []))
-            ts.append(text)
-            ss.append(scan)
-        ctx = {doc: review_context(ts, scans=ss) for doc, (ts, ss) in by_doc.items()}
-        return [ctx[doc] for doc in doc_ids]
+        by_doc = review_contexts(texts, doc_ids, scans)
+        return [by_doc[doc] for doc in doc_ids]
 
     # --------------------------------------------------------------- features
-    def _vectorize(self, texts: Sequence[str], scans: Sequence[Scan],
+    def _vectorize(self, texts: Sequence[str], scans: Scans,
                    contexts: Sequence[ReviewContext], doc_ids: Sequence[str],
                    y: np.ndarray | None = None) -> _Vectors:
         """Features of passages; given their labels ``y``, fit the vectorizers first."""
@@ -174,7 +132,8 @@ class ThemeModel(BaseEstimator):
         if fit:
             self.counts_ = CountVectorizer(analyzer=SentenceNgrams(self.ngram_max),
                                            min_df=self.min_df, max_features=self.max_features)
-            self.counts_.fit([scan.sentences for scan in scans])
+            self.counts_.fit(scans.sentences())
+            self.counter_ = NgramCounter(self.counts_.vocabulary_)
             self.tfidf_ = TfidfTransformer(sublinear_tf=True)
             self.char_ = (TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), min_df=3,
                                           sublinear_tf=True, max_features=self.max_features)
@@ -184,8 +143,7 @@ class ThemeModel(BaseEstimator):
                                else None)
         # Counting n-grams is the costly step: count each sentence once, and sum a
         # passage's sentences for the passage (one pass serves both levels).
-        owner = sentence_owner(scans)
-        sentence_counts = count_sentences(scans, self.counts_.vocabulary_, self.counts_.analyzer)
+        sentence_counts, owner = self.counter_(scans)
         by_passage = sparse.csr_matrix(
             (np.ones(len(owner)), (owner, np.arange(len(owner)))), shape=(len(scans), len(owner)))
         counts = by_passage @ sentence_counts
@@ -262,7 +220,7 @@ class ThemeModel(BaseEstimator):
         bands = np.array([c.age_band or "" for c in contexts])
         doc_band = {d: b for d, b in zip(doc_ids, bands, strict=True)}
         self.prior_under5_ = float(np.mean([b == "under_5" for b in doc_band.values()]))
-        self.thresholds_ = self._tune_thresholds(texts, scans, y, doc_ids, contexts)
+        self.thresholds_ = self._tune_thresholds(texts, y, doc_ids, contexts)
         self.review_ = None
         if self.review_scores and len(set(doc_ids)) >= MIN_REVIEWS_FOR_CONTEXT:
             self.review_ = ReviewScores(self.review_C, self.threshold_folds).fit(
@@ -276,7 +234,7 @@ class ThemeModel(BaseEstimator):
         self.n_train_ = len(texts)
         return self
 
-    def _tune_thresholds(self, texts: list[str], scans: list[Scan], y: np.ndarray,
+    def _tune_thresholds(self, texts: list[str], y: np.ndarray,
                          doc_ids: list[str], contexts: list[ReviewContext]) -> np.ndarray:
         """Per-label F1-optimal thresholds on the passage model's out-of-fold scores, folds
         grouped by review (the review-context stage learns from the same scores)."""
@@ -284,8 +242,9 @@ class ThemeModel(BaseEstimator):
         n_folds = min(self.threshold_folds, len(set(doc_ids)))
         if n_folds < 2:
             return np.full(len(LABELS), 0.5)
-        def rows_of(rows: np.ndarray) -> tuple[list, list, list, list]:
-            return ([texts[i] for i in rows], [scans[i] for i in rows],
+        def rows_of(rows: np.ndarray) -> tuple[list, Scans, list, list]:
+            fold_texts = [texts[i] for i in rows]
+            return (fold_texts, scan_all(fold_texts),
                     [contexts[i] for i in rows], [doc_ids[i] for i in rows])
 
         oof = np.zeros(y.shape, dtype=float)
@@ -300,7 +259,7 @@ class ThemeModel(BaseEstimator):
     # --------------------------------------------------------------- predict
     def _prepare(self, texts: Sequence[str], doc_ids: Sequence[str] | None,
                  contexts: Sequence[ReviewContext] | None = None,
-                 scans: Sequence[Scan] | None = None) -> _Scored:
+                 scans: Scans | None = None) -> _Scored:
         texts = list(texts)
         doc_ids = [str(d) for d in doc_ids] if doc_ids is not None else [""] * len(texts)
         scans = scans if scans is not None else scan_all(texts)
@@ -315,19 +274,19 @@ class ThemeModel(BaseEstimator):
 
     def predict_proba(self, texts: Sequence[str], doc_ids: Sequence[str] | None = None,
                       contexts: Sequence[ReviewContext] | None = None,
-                      scans: Sequence[Scan] | None = None) -> np.ndarray:
+                      scans: Scans | None = None) -> np.ndarray:
         """Scores per label; passages sharing a doc_id are one review, in reading order
         (without doc_ids, all passages are read as one review)."""
         return self._prepare(texts, doc_ids, contexts, scans).proba
 
     def predict(self, texts: Sequence[str], doc_ids: Sequence[str] | None = None,
                 contexts: Sequence[ReviewContext] | None = None,
-                scans: Sequence[Scan] | None = None) -> np.ndarray:
+                scans: Scans | None = None) -> np.ndarray:
         return self.predict_proba(texts, doc_ids, contexts, scans) >= self.thresholds_
 
     def code(self, texts: Sequence[str], doc_ids: Sequence[str] | None = None,
              contexts: Sequence[ReviewContext] | None = None, explain: int = 3,
-             scans: Sequence[Scan] | None = None) -> list[Prediction]:
+             scans: Scans | None = None) -> list[Prediction]:
         """Labels, scores, evidence spans, explanations and review flags per passage.
 
         ``contexts`` (one per passage) lets a caller that knows more about the review,
@@ -345,7 +304,7 @@ class ThemeModel(BaseEstimator):
             labels = [LABELS[j] for j in range(len(LABELS)) if decided[i, j]]
             evidence = [Evidence(label, a, b, text[a:b]) for label in labels
                         for concept in EVIDENCE_CONCEPTS[label]
-                        for a, b in concept_spans(concept, text, scans[i])]
+                        for a, b in concept_spans(concept, text, scans, i)]
             flags = []
             if "missed_opportunity" in labels and not any(
                     e.label == "missed_opportunity" for e in evidence):

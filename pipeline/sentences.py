@@ -17,12 +17,6 @@ from scipy import sparse
 from sklearn.model_selection import GroupKFold
 
 from pipeline.heads import Head, fit_head, head_scores
-from pipeline.lexicon import Scan
-
-
-def sentence_owner(scans: Sequence[Scan]) -> np.ndarray:
-    """For every sentence of the passages, in order, the index of its passage."""
-    return np.repeat(np.arange(len(scans)), [len(scan.sentences) for scan in scans])
 
 
 class SentenceScores:

@@ -1,4 +1,4 @@
-"""The one-pass lexicon scanner finds exactly what the lexicon's regular expressions find."""
+"""The batch lexicon scanner finds exactly what the lexicon's regular expressions find."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import re
 import pytest
 
 from pipeline.formats import read_labelled
-from pipeline.lexicon import CONCEPTS, Scanner, _compile, concept_spans, scanner
+from pipeline.lexicon import CONCEPTS, Scanner, _compile, concept_spans, scan_all
 from pipeline.train import CORPUS_PASSAGES
 
 TRICKY = [
@@ -28,18 +28,28 @@ def _reference(text: str) -> dict[str, list[tuple[int, int]]]:
 
 @pytest.mark.parametrize("text", TRICKY)
 def test_scan_equals_the_regular_expressions_on_tricky_text(text: str) -> None:
-    assert scanner().scan(text).spans == _reference(text)
+    assert scan_all([text]).spans(0) == _reference(text)
 
 
 def test_scan_equals_the_regular_expressions_on_the_corpus() -> None:
-    passages = read_labelled(CORPUS_PASSAGES)[1][::7]
-    scan = scanner().scan
-    assert [scan(p.text).spans for p in passages] == [_reference(p.text) for p in passages]
+    texts = [p.text for p in read_labelled(CORPUS_PASSAGES)[1][::7]]
+    scans = scan_all(texts)
+    assert [scans.spans(i) for i in range(len(texts))] == [_reference(t) for t in texts]
+
+
+def test_a_batch_scans_each_passage_as_if_alone() -> None:
+    """No match runs from one passage into the next, whatever the passages end with."""
+    texts = [*TRICKY, "She did not", "refer. The mother was", "depressed", "no strategy",
+             "discussion was held", "Self-", "harm was"]
+    scans = scan_all(texts)
+    alone = [scan_all([t]) for t in texts]
+    assert [scans.spans(i) for i in range(len(texts))] == [s.spans(0) for s in alone]
+    assert scans.sentences() == [s.sentences()[0] for s in alone]
 
 
 def test_tokens_are_scikit_learns_default_tokens_without_accents_by_sentence() -> None:
     text = "Théo's key-worker saw him at 9 a.m. in Year 10. He was fine!  Then? no"
-    sentences = scanner().scan(text).sentences
+    sentences = scan_all([text]).sentences()[0]
     assert sentences == [re.findall(r"\b\w\w+\b", s) for s in (
         "theo's key-worker saw him at 9 a.m.", "in year 10.", "he was fine!", "then?", "no")
         if re.findall(r"\b\w\w+\b", s)]

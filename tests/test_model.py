@@ -116,12 +116,12 @@ def test_one_critical_sentence_lifts_a_long_passage_through_sentence_scores() ->
     """A passage of neutral chronology with one critical sentence: the sentence scores see it."""
     from sklearn.feature_extraction.text import TfidfVectorizer
 
-    from pipeline.lexicon import scanner
-    from pipeline.sentences import SentenceScores, sentence_owner
+    from pipeline.lexicon import scan_all
+    from pipeline.sentences import SentenceScores
 
     def sentences(texts: list[str]) -> tuple[list[list[str]], np.ndarray]:
-        scans = [scanner().scan(t) for t in texts]
-        return [s for scan in scans for s in scan.sentences], sentence_owner(scans)
+        scans = scan_all(texts)
+        return [s for p in scans.sentences() for s in p], scans.sentence_index()[1]
 
     critical = "The health visitor did not refer the family and nobody asked about the father."
     neutral = ["The family moved to a new flat in the spring.", "The baby was weighed at clinic.",
@@ -163,10 +163,23 @@ def test_age_band_is_right_on_every_corpus_review() -> None:
 def test_fast_ngram_counter_equals_scikit_learns(model) -> None:
     from pipeline.formats import read_labelled
     from pipeline.lexicon import scan_all
-    from pipeline.model import count_sentences
+    from pipeline.ngrams import NgramCounter
     from pipeline.train import CORPUS_PASSAGES
 
-    scans = scan_all([p.text for p in read_labelled(CORPUS_PASSAGES)[1][::11]])
-    ours = count_sentences(scans, model.counts_.vocabulary_, model.counts_.analyzer)
-    theirs = model.counts_.transform([[s] for scan in scans for s in scan.sentences])
+    texts = [p.text for p in read_labelled(CORPUS_PASSAGES)[1][::11]]
+    scans = scan_all([*texts, "Théo’s café; naïve — x y z.", ""])
+    ours, owner = NgramCounter(model.counts_.vocabulary_)(scans)
+    theirs = model.counts_.transform([[s] for p in scans.sentences() for s in p])
     assert ours.shape == theirs.shape and abs(ours - theirs).sum() == 0
+    assert len(owner) == ours.shape[0] and owner[-1] == len(texts)
+
+
+def test_pair_table_finds_exactly_its_keys() -> None:
+    from pipeline.ngrams import PairTable
+
+    rng = np.random.default_rng(0)
+    keys = rng.choice(10**9, size=5000, replace=False)
+    table = PairTable(keys.tolist(), list(range(5000)))
+    assert (table.get(keys) == np.arange(5000)).all()
+    others = np.setdiff1d(rng.choice(10**9, size=5000), keys)
+    assert (table.get(others) == -1).all()
