@@ -30,7 +30,7 @@ from sklearn.preprocessing import MaxAbsScaler
 from pipeline.context import review_contexts
 from pipeline.features import ALL_FEATURE_NAMES, feature_matrix
 from pipeline.heads import Head, fit_head, head_scores
-from pipeline.lexicon import Scans, concept_spans, scan_all
+from pipeline.lexicon import CONCEPTS, Scans, concept_spans, scan_all
 from pipeline.ngrams import NgramCounter, SentenceNgrams
 from pipeline.records import LABELS, Evidence, Prediction, ReviewContext
 from pipeline.review_scores import ReviewScores, review_features
@@ -38,6 +38,9 @@ from pipeline.sentences import SentenceScores
 
 PRESCHOOL = LABELS.index("preschool_parental_mh")
 CHILD_MH = LABELS.index("child_mental_health")
+MISSED = LABELS.index("missed_opportunity")
+_BY_NAME = sorted(LABELS)  # evidence at the same span is listed by label name
+_NAME_RANK = [_BY_NAME.index(label) for label in LABELS]
 EVIDENCE_CONCEPTS = {
     "child_mental_health": ("mh_condition", "child_mh_service"),
     "preschool_parental_mh": ("mh_condition", "adult_mh_service"),
@@ -299,24 +302,53 @@ class ThemeModel(BaseEstimator):
         decided = proba >= self.thresholds_
         near = np.abs(proba - self.thresholds_) < self.check_margin
         explanations = self._explain(scored.vec.X, scored.review_inputs, decided, explain)
+        evidence = self._evidence(texts, scans, decided)
         out = []
-        for i, text in enumerate(texts):
-            labels = [LABELS[j] for j in range(len(LABELS)) if decided[i, j]]
-            evidence = [Evidence(label, a, b, text[a:b]) for label in labels
-                        for concept in EVIDENCE_CONCEPTS[label]
-                        for a, b in concept_spans(concept, text, scans, i)]
+        for i, (given, scores, close) in enumerate(zip(decided.tolist(), proba.tolist(),
+                                                        near.tolist(), strict=True)):
+            found = evidence.get(i, [])
             flags = []
-            if "missed_opportunity" in labels and not any(
-                    e.label == "missed_opportunity" for e in evidence):
+            if given[MISSED] and not any(e.label == "missed_opportunity" for e in found):
                 flags.append(NO_CUE_FLAG)
             out.append(Prediction(
-                labels=labels,
-                scores={label: float(proba[i, j]) for j, label in enumerate(LABELS)},
-                evidence=sorted(set(evidence), key=lambda e: (e.start, e.end, e.label)),
+                labels=[label for label, g in zip(LABELS, given, strict=True) if g],
+                scores=dict(zip(LABELS, scores, strict=True)),
+                evidence=found,
                 explanations=explanations.get(i, {}),
-                check=[LABELS[j] for j in range(len(LABELS)) if near[i, j]],
+                check=[label for label, c in zip(LABELS, close, strict=True) if c],
                 flags=flags,
             ))
+        return out
+
+    @staticmethod
+    def _evidence(texts: list[str], scans: Scans, decided: np.ndarray
+                  ) -> dict[int, list[Evidence]]:
+        """Per passage, the evidence spans of the labels it was given, in text order."""
+        moved = np.array([len(t) != len(lower) for t, lower in zip(texts, scans.lower,
+                                                                   strict=True)] or [False])
+        passage = scans.span_passage
+        start = scans.span_start - (scans.offsets[passage] if len(passage) else 0)
+        end = start + (scans.span_end - scans.span_start)
+        picked = []
+        for j, label in enumerate(LABELS):
+            concepts = [CONCEPTS.index(c) for c in EVIDENCE_CONCEPTS[label]]
+            rows = np.flatnonzero(decided[passage, j] & ~moved[passage]
+                                  & np.isin(scans.span_concept, concepts))
+            picked.append(np.column_stack([passage[rows], start[rows], end[rows],
+                                           np.full(len(rows), _NAME_RANK[j])]))
+        found = np.vstack(picked)
+        found = found[np.lexsort(found.T[::-1])]  # passage, start, end, label name
+        found = found[np.r_[True, (found[1:] != found[:-1]).any(axis=1)]] if len(found) else found
+        out: dict[int, list[Evidence]] = {}
+        for i, a, b, rank in found.tolist():
+            out.setdefault(i, []).append(Evidence(_BY_NAME[rank], a, b, texts[i][a:b]))
+        for i in np.flatnonzero(moved & decided.any(axis=1)).tolist():
+            # lowercasing changed this passage's offsets: find its spans in the original
+            spans = {Evidence(LABELS[j], a, b, texts[i][a:b])
+                     for j in np.flatnonzero(decided[i]).tolist()
+                     for concept in EVIDENCE_CONCEPTS[LABELS[j]]
+                     for a, b in concept_spans(concept, texts[i])}
+            out[i] = sorted(spans, key=lambda e: (e.start, e.end, e.label))
         return out
 
     def _explain(self, X: sparse.csr_matrix, review_inputs: np.ndarray | None,
@@ -333,16 +365,44 @@ class ThemeModel(BaseEstimator):
             context = ({} if review_inputs is None
                        else self.review_.context_reasons(review_inputs, rows, j))
             contrib = X[rows].multiply(head.coef_[0]).tocsr()
-            for r, i in enumerate(rows):
-                lo, hi = contrib.indptr[r], contrib.indptr[r + 1]
-                data, idx = contrib.data[lo:hi], contrib.indices[lo:hi]
-                top = np.argsort(-data)[:k]
-                terms = [str(self.feature_names_[idx[t]]) for t in top if data[t] > 0]
-                terms += context.get(int(i), [])
-                if j == PRESCHOOL and self.gate_preschool:
-                    terms.append("review child under 5")
-                out.setdefault(int(i), {})[LABELS[j]] = terms
+            top = _top_positive(contrib, k)
+            names = self.feature_names_[contrib.indices[top]].tolist()
+            owner = np.repeat(np.arange(len(rows)), np.diff(contrib.indptr))[top].tolist()
+            terms: list[list[str]] = [[] for _ in rows]
+            for r, name in zip(owner, names, strict=True):
+                terms[r].append(str(name))
+            gated = j == PRESCHOOL and self.gate_preschool
+            for r, i in enumerate(rows.tolist()):
+                given = terms[r] + context.get(i, [])
+                if gated:
+                    given.append("review child under 5")
+                out.setdefault(i, {})[LABELS[j]] = given
         return out
+
+
+def _top_positive(contrib: sparse.csr_matrix, k: int) -> np.ndarray:
+    """Indices into ``contrib.data`` of each row's k largest positive entries, largest first
+    by row (ties: the earlier entry). k passes of a per-row maximum over the whole matrix:
+    a sort per row, or of every entry, cost several times more."""
+    data = contrib.data.astype(float, copy=True)
+    sizes = np.diff(contrib.indptr)
+    rows = np.flatnonzero(sizes)
+    if not len(rows):
+        return np.zeros(0, dtype=np.int64)
+    row = np.repeat(np.arange(contrib.shape[0]), sizes)
+    picked, rank = [], []
+    for r in range(k):
+        best = np.maximum.reduceat(data, contrib.indptr[rows])
+        hits = np.flatnonzero(data == np.repeat(best, sizes[rows]))
+        first = hits[np.r_[True, row[hits][1:] != row[hits][:-1]]]
+        first = first[data[first] > 0]
+        if not len(first):
+            break
+        picked.append(first)
+        rank.append(np.full(len(first), r))
+        data[first] = -np.inf
+    found, order = np.concatenate(picked), np.concatenate(rank)
+    return found[np.lexsort((order, row[found]))]
 
 
 def best_threshold(y: np.ndarray, scores: np.ndarray) -> float:

@@ -114,9 +114,7 @@ class ReviewScores(BaseEstimator):
             return {}
         review = Z[rows, 1:, j]  # mean, top
         contrib = (review - self.review_means_[j]) * head.coef_[0][len(LABELS):]
-        out: dict[int, list[str]] = {}
-        for r, i in enumerate(rows):
-            best = int(np.argmax(contrib[r]))
-            if contrib[r, best] > margin:
-                out[int(i)] = [f"{CONTEXT_WORDS[GROUPS[best + 1]]} {LABELS[j]}"]
-        return out
+        best = np.argmax(contrib, axis=1)
+        lifted = contrib[np.arange(len(rows)), best] > margin
+        return {i: [f"{CONTEXT_WORDS[GROUPS[b + 1]]} {LABELS[j]}"]
+                for i, b in zip(rows[lifted].tolist(), best[lifted].tolist(), strict=True)}
