@@ -48,15 +48,24 @@ def whose_mental_health(scans: Scans, contexts: Sequence[ReviewContext]) -> np.n
         flags[row, scans.span_sentence[scans.span_concept == _COL[concept]]] = True
     condition, parent, child = flags
     passages = np.unique(scans.span_passage[scans.span_concept == _COL["mh_condition"]])
+    # the child's names, searched once per run of neighbouring passages of one review
     patterns: dict[int, re.Pattern[str] | None] = {}
-    for i in passages.tolist():
-        ctx = contexts[i]
+    named: list[int] = []
+    ends = scans.offsets + np.fromiter(map(len, scans.lower), dtype=np.int64, count=len(scans))
+    runs = np.split(passages, np.flatnonzero(
+        (np.diff(passages) != 1) | [id(contexts[a]) != id(contexts[b]) for a, b in
+                                    zip(passages[:-1].tolist(), passages[1:].tolist(),
+                                        strict=True)]) + 1)
+    for run in runs:
+        if not len(run):
+            continue
+        ctx = contexts[run[0]]
         if id(ctx) not in patterns:
             patterns[id(ctx)] = name_pattern(ctx)
         if (pattern := patterns[id(ctx)]) is not None:
-            base = int(scans.offsets[i])
-            named = [base + m.start() for m in pattern.finditer(scans.lower[i])]
-            child[scans.sentence_of(np.array(named, dtype=np.int64))] = True
+            named += [m.start() for m in pattern.finditer(
+                scans.joined, int(scans.offsets[run[0]]), int(ends[run[-1]]))]
+    child[scans.sentence_of(np.array(named, dtype=np.int64))] = True
     owner = scans.passage_of(scans.sentence_starts)
     both = condition & parent & child
     kinds = np.stack([condition & parent & ~both, condition & child & ~both, both,
