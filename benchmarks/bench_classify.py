@@ -1,7 +1,8 @@
 """Classification throughput on one core: passages/s of the default model.
 
 Prints passages/s for ``predict_proba`` (scores only) and ``code`` (scores, evidence,
-explanations, flags), with the keyword coder run in the same process as the baseline,
+explanations, flags; on the whole batch, and one review per call as ``cspr run`` calls
+it), with the keyword coder run in the same process as the baseline,
 and the ratios; then plain scikit-learn TF-IDF + logistic regression pipelines (words;
 word pairs; words and characters), trained here on the corpus, as a yardstick for what
 this machine does with passages of this length; then the time per passage of each stage
@@ -68,9 +69,16 @@ def main() -> None:
     base = rate(lambda: keyword.predict_proba(texts), n, args.repeat)
     proba = rate(lambda: model.predict_proba(texts, docs), n, args.repeat)
     code = rate(lambda: model.code(texts, docs), n, args.repeat)
+    reviews: dict[str, list[str]] = {}
+    for text, doc in zip(texts, docs, strict=True):
+        reviews.setdefault(doc, []).append(text)
+    per_review = rate(lambda: [model.code(ts, [d] * len(ts)) for d, ts in reviews.items()],
+                      n, args.repeat)
     print(f"{'keyword coder (baseline)':<34}{base:>10,.0f} passages/s   1.00x")
     print(f"{'ThemeModel.predict_proba':<34}{proba:>10,.0f} passages/s   {proba / base:.2f}x")
     print(f"{'ThemeModel.code (with evidence)':<34}{code:>10,.0f} passages/s   {code / base:.2f}x")
+    print(f"{'  the same, one review per call':<34}{per_review:>10,.0f} passages/s   "
+          f"{per_review / base:.2f}x")
     y = matrix([p.labels for p in passages])
     for name, vectorizer in yardsticks().items():
         clf = make_pipeline(vectorizer, OneVsRestClassifier(LogisticRegression(max_iter=1000)))

@@ -233,7 +233,25 @@ class Scanner:
                         phrase = " ".join(words[:2])
                         self._phrase.setdefault(words[0], {}).setdefault(phrase, set()).add(concept)
         self._triggers: dict[str, _Trigger] = {}
+        seconds = sorted({stem.split(" ")[1] for stems in self._phrase.values() for stem in stems})
+        if len(seconds) > 64 * _MASK_WORDS:
+            raise ValueError(f"the lexicon's phrases have {len(seconds)} different second "
+                             f"words; at most {64 * _MASK_WORDS} are supported")
+        self._second_bit = {w: k for k, w in enumerate(seconds)}
+        self._second_lengths = sorted({len(w) for w in seconds})
+        self._begins_memo: dict[str, tuple[int, ...]] = {}
         self._inert: set[str] = set()
+
+    def _begins(self, word: str) -> tuple[int, ...]:
+        """The phrases' second words ``word`` begins with, as a bit set (memoised)."""
+        if (bits := self._begins_memo.get(word)) is not None:
+            return bits
+        found = [self._second_bit[word[:n]] for n in self._second_lengths
+                 if n <= len(word) and word[:n] in self._second_bit]
+        if len(self._begins_memo) > 1_000_000:
+            self._begins_memo.clear()
+        bits = self._begins_memo[word] = _bit_set(found)
+        return bits
 
     def _trigger(self, word: str) -> _Trigger | None:
         """Where in a passage this word can start a concept (memoised per word)."""
@@ -265,8 +283,8 @@ class Scanner:
             m = pattern.match(word) if local else None  # the same at every occurrence
             steps[c] = (_CONCEPT_INDEX[c], (m.end() if m else 0) if local else -1, pattern)
         plans = {text: tuple(steps[c] for c in sorted(cs)) for text, cs in concepts.items()}
-        second = tuple({stem.split(" ")[1] for stem in ordered})
-        trigger = _Trigger(where, second, plans, plans[word],
+        seconds = _bit_set([self._second_bit[stem.split(" ")[1]] for stem in ordered])
+        trigger = _Trigger(where, seconds, plans, plans[word],
                            tuple(step for step in plans[word] if step[1] < 0))
         self._triggers[word] = trigger
         return trigger
@@ -316,8 +334,7 @@ class Scanner:
                      sentence_starts, spans[:, 0], spans[:, 1], spans[:, 2])
 
 
-    @staticmethod
-    def _spans(joined: str, triggers: list[_Trigger | None], words: list[str],
+    def _spans(self, joined: str, triggers: list[_Trigger | None], words: list[str],
                token_word: np.ndarray, token_start: np.ndarray, offsets: np.ndarray,
                ends: np.ndarray) -> np.ndarray:
         """(concept, start, end) rows of every concept span in the joined text.
@@ -332,16 +349,18 @@ class Scanner:
         has = np.array([t is not None for t in triggers])
         occurrences = np.flatnonzero(has[token_word])
         occ_word = token_word[occurrences]
-        # an occurrence may start a phrase only if the next word can continue one
-        following = np.append(token_word, -1)[occurrences + 1]
-        phrase = np.array([t is not None and t.where is not None for t in triggers])[occ_word]
-        keys = occ_word[phrase] * (n_words + 1) + following[phrase] + 1
-        pairs, inverse = np.unique(keys, return_inverse=True)
-        may = np.array([triggers[k // (n_words + 1)].continues(
-            words[k % (n_words + 1) - 1] if k % (n_words + 1) else "") for k in pairs.tolist()],
-            dtype=bool)
-        in_phrase = np.zeros(len(occurrences), dtype=bool)
-        in_phrase[np.flatnonzero(phrase)[may[inverse]]] = True
+        # an occurrence may start a phrase only if the next word begins with one of the
+        # second words of its phrases: bit sets of second words, one row per word
+        following = np.append(token_word, n_words)[occurrences + 1]
+        seconds = np.array([t.seconds if t is not None else (0,) * _MASK_WORDS
+                            for t in triggers], dtype=np.uint64)
+        asking = seconds[occ_word].any(axis=1)
+        begins = np.zeros((n_words + 1, _MASK_WORDS), dtype=np.uint64)
+        after = np.unique(following[asking])
+        after = after[after < n_words]
+        if len(after):
+            begins[after] = [self._begins(words[w]) for w in after.tolist()]
+        in_phrase = asking & (begins[following] & seconds[occ_word]).any(axis=1)
         # occurrences with a concept that must be matched with re, or a possible phrase
         regex_word = np.array([t is not None and bool(t.asked) for t in triggers])
         loop = in_phrase | regex_word[occ_word]
@@ -404,17 +423,21 @@ class _Trigger:
     once (0: no match), so only the others are asked of ``re`` at each occurrence."""
 
     where: re.Pattern[str] | None    # the phrases the word begins (None: it begins none)
-    second: tuple[str, ...]          # their second words (or those words' starts)
+    seconds: tuple[int, ...]         # their second words (or those words' starts), a bit set
     plans: dict[str, tuple[Step, ...]]  # matched text (word or phrase) -> steps
     own: tuple[Step, ...]            # the steps for the word alone
     asked: tuple[Step, ...]          # those of them that need re
 
-    def continues(self, word: str) -> bool:
-        """Whether ``word``, following this one, can continue one of its phrases."""
-        return any(word.startswith(s) for s in self.second)
-
 
 _CONCEPT_INDEX = {c: i for i, c in enumerate(CONCEPTS)}
+_MASK_WORDS = 8  # bit sets of up to 512 second words, as 8 unsigned 64-bit integers
+
+
+def _bit_set(bits: list[int]) -> tuple[int, ...]:
+    words = [0] * _MASK_WORDS
+    for bit in bits:
+        words[bit // 64] |= 1 << (bit % 64)
+    return tuple(words)
 _STOPS = np.array([ord(c) for c in ".!?"], dtype=np.uint32)
 _WORD_OPS = (sre.LITERAL, sre.IN, sre.MAX_REPEAT, sre.MIN_REPEAT, sre.SUBPATTERN,
              sre.BRANCH, sre.AT)
