@@ -52,10 +52,10 @@ def whose_mental_health(scans: Scans, contexts: Sequence[ReviewContext]) -> np.n
     patterns: dict[int, re.Pattern[str] | None] = {}
     named: list[int] = []
     ends = scans.offsets + np.fromiter(map(len, scans.lower), dtype=np.int64, count=len(scans))
-    runs = np.split(passages, np.flatnonzero(
-        (np.diff(passages) != 1) | [id(contexts[a]) != id(contexts[b]) for a, b in
-                                    zip(passages[:-1].tolist(), passages[1:].tolist(),
-                                        strict=True)]) + 1)
+    other_review = np.array([id(contexts[a]) != id(contexts[b]) for a, b in
+                             zip(passages[:-1].tolist(), passages[1:].tolist(), strict=True)],
+                            dtype=bool)
+    runs = np.split(passages, np.flatnonzero((np.diff(passages) != 1) | other_review) + 1)
     for run in runs:
         if not len(run):
             continue

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 from scipy import sparse
+from scipy.special import expit
 from sklearn.linear_model import LogisticRegression
 
 Head = LogisticRegression | float
@@ -25,7 +26,8 @@ def fit_head(X: sparse.csr_matrix | np.ndarray, y: np.ndarray, C: float,
 
 
 def head_scores(head: Head, X: sparse.csr_matrix | np.ndarray) -> np.ndarray:
-    """Probability of the label for every row of ``X``."""
+    """Probability of the label for every row of ``X``: ``predict_proba``'s arithmetic
+    without its input validation, which costs more than the product on one review."""
     if isinstance(head, float):
         return np.full(X.shape[0], head)
-    return head.predict_proba(X)[:, 1]
+    return expit(X @ head.coef_[0] + head.intercept_[0])

@@ -183,3 +183,21 @@ def test_pair_table_finds_exactly_its_keys() -> None:
     assert (table.get(keys) == np.arange(5000)).all()
     others = np.setdiff1d(rng.choice(10**9, size=5000), keys)
     assert (table.get(others) == -1).all()
+
+
+def test_fast_tfidf_and_heads_equal_scikit_learns(model) -> None:
+    """The validation-free arithmetic gives scikit-learn's numbers."""
+    from pipeline.formats import read_labelled
+    from pipeline.heads import head_scores
+    from pipeline.lexicon import scan_all
+    from pipeline.model import tfidf
+    from pipeline.ngrams import NgramCounter
+    from pipeline.train import CORPUS_PASSAGES
+
+    texts = [p.text for p in read_labelled(CORPUS_PASSAGES)[1][::13]]
+    counts, _ = NgramCounter(model.counts_.vocabulary_)(scan_all([*texts, "zzzz qqqq."]))
+    ours, theirs = tfidf(counts, model.tfidf_.idf_), model.tfidf_.transform(counts)
+    assert abs(ours - theirs).max() < 1e-12
+    head = next(h for h in model.heads_ if not isinstance(h, float))
+    X = np.random.default_rng(0).normal(size=(50, head.coef_.shape[1]))
+    assert np.allclose(head_scores(head, X), head.predict_proba(X)[:, 1], atol=1e-12)
