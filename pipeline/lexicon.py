@@ -313,18 +313,23 @@ class Scanner:
         ends = offsets[:len(lower)] + lengths
         codes = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
         words_table, spaces_table = _class_tables()
-        is_word, is_space = words_table[codes], spaces_table[codes]
+        is_word = words_table[codes]
         token_start = np.flatnonzero(is_word & ~_shifted(is_word))
         tokens = WORD.findall(joined)
         index = {w: k for k, w in enumerate(dict.fromkeys(tokens))}
         words = list(index)
         token_word = np.fromiter(map(index.__getitem__, tokens), dtype=np.int64,
                                  count=len(tokens))
-        # a sentence starts after each run of whitespace that follows . ! or ?
-        run_start = np.flatnonzero(is_space & ~_shifted(is_space))
-        run_end = np.flatnonzero(is_space & ~_shifted(is_space, -1)) + 1
-        after_stop = (run_start > 0) & np.isin(codes[run_start - 1], _STOPS)
-        sentence_starts = np.union1d(offsets[:len(lower)], run_end[after_stop])
+        # a sentence starts after each run of whitespace that follows . ! or ?: step on
+        # from each stop followed by a space to the run's end (runs are short)
+        padded = np.append(codes, 0)  # NUL: not a space, so every run ends
+        after = np.flatnonzero((codes == 46) | (codes == 33) | (codes == 63)) + 1
+        after = after[spaces_table[padded[after]]]
+        moving = np.arange(len(after))
+        while len(moving):
+            after[moving] += 1
+            moving = moving[spaces_table[padded[after[moving]]]]
+        sentence_starts = np.union1d(offsets[:len(lower)], after)
 
         inert = self._inert
         triggers = [None if w in inert else self._trigger(w) for w in words]

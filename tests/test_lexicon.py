@@ -65,3 +65,13 @@ def test_a_pattern_without_a_literal_start_is_refused() -> None:
     raw = {c: ["x"] for c in CONCEPTS} | {"efh": [r"\w+ gang"]}
     with pytest.raises(ValueError, match="no literal first letter"):
         Scanner(raw)
+
+
+@pytest.mark.parametrize("text", [
+    "She left.   ", "Stop.\u00a0Next one? Yes!\n\nNew para.\tTab", "...  ?!  end", "a.b. c",
+    "No stop at all here", "Ends with a stop.",
+])
+def test_sentences_split_after_whitespace_that_follows_a_stop(text: str) -> None:
+    expected = [re.findall(r"\b\w\w+\b", part) for part in re.split(r"(?<=[.!?])\s+",
+                                                                    text.lower())]
+    assert scan_all([text, text]).sentences() == [[s for s in expected if s]] * 2
