@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from importlib import resources
@@ -98,17 +98,6 @@ class Scans:
         counts = np.zeros((len(self), len(CONCEPTS)))
         np.add.at(counts, (self.span_passage, self.span_concept), 1)
         return counts
-
-    def word_ids(self, words: Iterable[str]) -> np.ndarray:
-        index = {w: k for k, w in enumerate(self.words)}
-        return np.array(sorted({index[w] for w in words if w in index}), dtype=np.int64)
-
-    def distinct_hits(self, words: Iterable[str]) -> np.ndarray:
-        """Per passage, how many of ``words`` it contains (each counted once)."""
-        ids = self.word_ids(words)
-        hit = np.isin(self.token_word, ids)
-        pairs = np.unique(self.token_passage[hit] * len(self.words) + self.token_word[hit])
-        return np.bincount(pairs // max(len(self.words), 1), minlength=len(self))
 
     @cached_property
     def tfidf_tokens(self) -> tuple[np.ndarray, list[str]]:
