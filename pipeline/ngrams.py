@@ -40,8 +40,8 @@ class NgramCounter:
     """Counts a fitted vocabulary's words and word pairs per sentence with numpy.
 
     Each token becomes an integer (its word's place in the vocabulary's words), a pair
-    the integer ``first * n_words + second``, looked up in a sorted array: no Python work
-    per token beyond one dictionary lookup per distinct word of the batch.
+    the integer ``first * n_words + second``, looked up in a hash table (``PairTable``):
+    no Python work per token, one dictionary lookup per distinct word of the batch.
     """
 
     def __init__(self, vocabulary: dict[str, int]) -> None:
