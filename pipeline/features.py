@@ -10,12 +10,11 @@ the arithmetic done on whole arrays.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 
 import numpy as np
 
-from pipeline.lexicon import CONCEPTS, Scans
+from pipeline.lexicon import CONCEPTS, WORD, Scans
 from pipeline.records import ReviewContext
 
 FEATURE_NAMES: tuple[str, ...] = (
@@ -47,25 +46,7 @@ def whose_mental_health(scans: Scans, contexts: Sequence[ReviewContext]) -> np.n
     for row, concept in enumerate(("mh_condition", "parent_role", "child_ref")):
         flags[row, scans.span_sentence[scans.span_concept == _COL[concept]]] = True
     condition, parent, child = flags
-    passages = np.unique(scans.span_passage[scans.span_concept == _COL["mh_condition"]])
-    # the child's names, searched once per run of neighbouring passages of one review
-    patterns: dict[int, re.Pattern[str] | None] = {}
-    named: list[int] = []
-    ends = scans.offsets + np.fromiter(map(len, scans.lower), dtype=np.int64, count=len(scans))
-    other_review = np.array([id(contexts[a]) != id(contexts[b]) for a, b in
-                             zip(passages[:-1].tolist(), passages[1:].tolist(), strict=True)],
-                            dtype=bool)
-    runs = np.split(passages, np.flatnonzero((np.diff(passages) != 1) | other_review) + 1)
-    for run in runs:
-        if not len(run):
-            continue
-        ctx = contexts[run[0]]
-        if id(ctx) not in patterns:
-            patterns[id(ctx)] = name_pattern(ctx)
-        if (pattern := patterns[id(ctx)]) is not None:
-            named += [m.start() for m in pattern.finditer(
-                scans.joined, int(scans.offsets[run[0]]), int(ends[run[-1]]))]
-    child[scans.sentence_of(np.array(named, dtype=np.int64))] = True
+    child[scans.sentence_of(_name_starts(scans, contexts, condition))] = True
     owner = scans.passage_of(scans.sentence_starts)
     both = condition & parent & child
     kinds = np.stack([condition & parent & ~both, condition & child & ~both, both,
@@ -73,10 +54,38 @@ def whose_mental_health(scans: Scans, contexts: Sequence[ReviewContext]) -> np.n
     return np.stack([np.bincount(owner, weights=k, minlength=len(scans)) for k in kinds], 1)
 
 
-def name_pattern(context: ReviewContext) -> re.Pattern[str] | None:
-    names = [n for n in context.child_names if len(n) > 1]
-    pattern = r"\b(?:" + "|".join(re.escape(n.lower()) for n in names) + r")\b"
-    return re.compile(pattern) if names else None
+def _name_starts(scans: Scans, contexts: Sequence[ReviewContext],
+                 sentences: np.ndarray) -> np.ndarray:
+    """Where, in the given sentences, the review's own names for its child start (as
+    ``\\b(?:name|...)\\b`` on the lowercased text would find them).
+
+    A name begins and ends with a letter or digit (every name ``context.py`` finds does),
+    so a match starts at a word: candidates are the words that begin one of their
+    review's names, looked up with numpy, and only those are compared with the text.
+    """
+    n_words = len(scans.words)
+    index = dict(zip(scans.words, range(n_words), strict=True))
+    reviews: dict[int, int] = {}
+    review = np.array([reviews.setdefault(id(c), len(reviews)) for c in contexts],
+                      dtype=np.int64)
+    names: dict[int, list[str]] = {}
+    for ctx in {id(c): c for c in contexts}.values():
+        for name in ctx.child_names:
+            low = name.lower()
+            first = WORD.match(low)
+            if len(low) > 1 and first and low[-1].isalnum() and first.group() in index:
+                names.setdefault(reviews[id(ctx)] * n_words + index[first.group()], []
+                                 ).append(low)
+    tokens = np.flatnonzero(sentences[scans.token_sentence])
+    keys = review[scans.token_passage[tokens]] * n_words + scans.token_word[tokens]
+    hits = np.isin(keys, np.array(list(names), dtype=np.int64))
+    joined, out = scans.joined, []
+    for key, pos in zip(keys[hits].tolist(), scans.token_start[tokens[hits]].tolist(),
+                        strict=True):
+        if any(joined.startswith(low, pos) and not WORD.match(joined, pos + len(low))
+               for low in names[key]):
+            out.append(pos)
+    return np.array(out, dtype=np.int64)
 
 
 def feature_matrix(scans: Scans, contexts: Sequence[ReviewContext],

@@ -305,8 +305,8 @@ class Scanner:
         is_word = words_table[codes]
         token_start = np.flatnonzero(is_word & ~_shifted(is_word))
         tokens = WORD.findall(joined)
-        index = {w: k for k, w in enumerate(dict.fromkeys(tokens))}
-        words = list(index)
+        words = list(dict.fromkeys(tokens))
+        index = dict(zip(words, range(len(words)), strict=True))
         token_word = np.fromiter(map(index.__getitem__, tokens), dtype=np.int64,
                                  count=len(tokens))
         # a sentence starts after each run of whitespace that follows . ! or ?: step on

@@ -201,3 +201,27 @@ def test_fast_tfidf_and_heads_equal_scikit_learns(model) -> None:
     head = next(h for h in model.heads_ if not isinstance(h, float))
     X = np.random.default_rng(0).normal(size=(50, head.coef_.shape[1]))
     assert np.allclose(head_scores(head, X), head.predict_proba(X)[:, 1], atol=1e-12)
+
+
+def test_child_names_are_found_where_the_name_regex_finds_them() -> None:
+    """The word look-up finds the review's names exactly where ``\\b(?:name)\\b`` does."""
+    import re
+
+    from pipeline.features import _name_starts
+    from pipeline.lexicon import scan_all
+    from pipeline.records import ReviewContext
+
+    texts = ["Child M's anxiety rose; child  m and Child Mx were others. CHILD M again.",
+             "Amira was low. Amiras is not her; nor amira_b. Amira!",
+             "Amira is not this review's child: child m is."]
+    contexts = [ReviewContext(None, None, ("Child M", "M")),
+                ReviewContext(None, None, ("Amira", "A")),
+                ReviewContext(None, None, ("Child M",))]
+    scans = scan_all(texts)
+    found = _name_starts(scans, contexts, np.ones(len(scans.sentence_starts), dtype=bool))
+    expected = []
+    for i, ctx in enumerate(contexts):
+        names = [n.lower() for n in ctx.child_names if len(n) > 1]
+        pattern = re.compile(r"\b(?:" + "|".join(map(re.escape, names)) + r")\b")
+        expected += [int(scans.offsets[i]) + m.start() for m in pattern.finditer(scans.lower[i])]
+    assert sorted(found.tolist()) == expected and len(expected) == 5
