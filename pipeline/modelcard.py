@@ -154,7 +154,10 @@ def render(card: dict[str, Any], comparison: dict[str, Any] | None = None,
                 "Each candidate trained on the train split, scored by 5-fold CV grouped by "
                 "house style (train split) and on the held-out test split "
                 "(`python -m pipeline.compare`; passages/s measured while another candidate "
-                "trained, so compare within the column):", "", _comparison_table(comparison), ""]
+                "trained, so compare within the column):", "", _comparison_table(comparison), "",
+                "The default's row is the comparison's own fit; `cspr train` orders passages "
+                "by review before the grouped folds that tune thresholds, so this model's "
+                "figures above can differ from that row in the third decimal.", ""]
     if selection:
         out += ["## Settings", "",
                 "Chosen on the train split only (`python -m pipeline.compare --select`), by "
