@@ -100,7 +100,7 @@ class _Batch:
         self.rank = np.empty(len(review), dtype=np.int64)
         self.rank[order] = (np.arange(len(review))
                             - np.repeat(np.cumsum(self.size) - self.size, self.size))
-        self.index = {w: k for k, w in enumerate(scans.words)}
+        self.index = scans.index
         self.word_len = np.fromiter(map(len, scans.words), dtype=np.int64,
                                     count=len(scans.words))
         self.watched = np.flatnonzero(self.word_mask(WATCHED)[scans.token_word])

@@ -64,7 +64,7 @@ def _name_starts(scans: Scans, contexts: Sequence[ReviewContext],
     review's names, looked up with numpy, and only those are compared with the text.
     """
     n_words = len(scans.words)
-    index = dict(zip(scans.words, range(n_words), strict=True))
+    index = scans.index
     reviews: dict[int, int] = {}
     review = np.array([reviews.setdefault(id(c), len(reviews)) for c in contexts],
                       dtype=np.int64)

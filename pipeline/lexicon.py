@@ -48,13 +48,14 @@ class Scans:
     Offsets of spans are in each passage's lowercased text (``lower[i]``).
     """
 
-    def __init__(self, lower: list[str], joined: str, words: list[str], token_word: np.ndarray,
-                 token_start: np.ndarray, offsets: np.ndarray, sentence_starts: np.ndarray,
-                 span_concept: np.ndarray, span_start: np.ndarray,
-                 span_end: np.ndarray) -> None:
+    def __init__(self, lower: list[str], joined: str, words: list[str],
+                 index: dict[str, int], token_word: np.ndarray, token_start: np.ndarray,
+                 offsets: np.ndarray, sentence_starts: np.ndarray, span_concept: np.ndarray,
+                 span_start: np.ndarray, span_end: np.ndarray) -> None:
         self.lower = lower
         self.joined = joined                    # the lowercased passages joined by NUL
         self.words = words                      # the batch's distinct words
+        self.index = index                      # word -> its place in words
         self.token_word = token_word            # per token, in reading order: index in words
         self.token_start = token_start          # per token: offset in the joined text
         self.offsets = offsets                  # per passage: offset in the joined text
@@ -325,7 +326,7 @@ class Scanner:
         triggers = [None if w in inert else self._trigger(w) for w in words]
         spans = self._spans(joined, triggers, words, token_word, token_start,
                             offsets[:len(lower)], ends)
-        return Scans(lower, joined, words, token_word, token_start, offsets[:len(lower)],
+        return Scans(lower, joined, words, index, token_word, token_start, offsets[:len(lower)],
                      sentence_starts, spans[:, 0], spans[:, 1], spans[:, 2])
 
 
