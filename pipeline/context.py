@@ -332,10 +332,12 @@ def child_names(batch: _Batch, titles: Sequence[str | None]) -> list[tuple[str, 
 
 
 def _title_names(title: str) -> list[str]:
+    """'Child M', and the title's capitalised non-generic words when there are one or two
+    (a pseudonym, initials); more name a theme ('Online Sexual Image Sharing'), not a child."""
     head = re.sub(r"['’]s\b", "", title)
+    words = [w for w in TITLE_WORD.findall(head) if w not in TITLE_STOP and len(w) > 1]
     return ([m.group(0) for m in _word_start_matches(CHILD_NAME, head)
-             if m.group(1) not in TITLE_STOP]
-            + [w for w in TITLE_WORD.findall(head) if w not in TITLE_STOP and len(w) > 1])
+             if m.group(1) not in TITLE_STOP] + (words if len(words) <= 2 else []))
 
 
 def _word_start_matches(pattern: re.Pattern[str], text: str) -> Iterable[re.Match[str]]:

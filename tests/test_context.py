@@ -87,3 +87,12 @@ def test_mismatched_inputs_are_refused() -> None:
         review_contexts(BABY, ["baby-w"])
     with pytest.raises(ValueError):
         review_contexts(BABY, ["baby-w"] * len(BABY), scan_all(TEEN[:2]))
+
+
+def test_a_thematic_title_names_no_child() -> None:
+    texts = ["This thematic review looked at how agencies responded to image sharing.",
+             "Several girls aged 13 to 15 were asked for images by older boys online."]
+    named = review_context(texts, "Online Sexual Image Sharing Among Adolescents")
+    assert not {"Online", "Sexual", "Image", "Sharing"} & set(named.child_names)
+    assert review_context(texts, "Local Child Safeguarding Practice Review: Ellie"
+                          ).child_names[:1] == ("Ellie",)
