@@ -70,16 +70,22 @@ KEYWORDS = {
 BANDS = tuple(KEYWORDS)
 
 
-# keywords of one word are looked up in the passage's words; phrases are counted, where
-# their first word is one of the passage's (so hyphenated ones, never a word, never count)
+# keywords of one word are looked up in the passage's words; phrases (and hyphenated
+# words, which the tokens split) are counted where their first word is one of the passage's
 KEYWORD_SETS = {
     band: (frozenset(w for w in words if " " not in w and "-" not in w),
            tuple(w for w in words if " " in w or "-" in w))
     for band, words in KEYWORDS.items()
 }
+
+
+def _first_word(phrase: str) -> str:
+    return re.match(r"\w+", phrase).group()  # type: ignore[union-attr]
+
+
 WATCHED = (PREFILTER | set(UNITS) | {"aged"}
            | {w for single, _ in KEYWORD_SETS.values() for w in single}
-           | {p.split()[0] for _, phrases in KEYWORD_SETS.values() for p in phrases})
+           | {_first_word(p) for _, phrases in KEYWORD_SETS.values() for p in phrases})
 Span = tuple[int, int]
 
 
@@ -217,7 +223,8 @@ def detect_ages(batch: _Batch, titles: Sequence[str | None],
     for k, (single, phrases) in enumerate(KEYWORD_SETS.values()):
         hits = batch.passages_with(single)
         for phrase in phrases:
-            for i in np.flatnonzero(candidate & (batch.passages_with([phrase.split()[0]]) > 0)):
+            first = [_first_word(phrase)]
+            for i in np.flatnonzero(candidate & (batch.passages_with(first) > 0)):
                 hits[i] += batch.scans.lower[i].count(phrase)
         np.add.at(votes[:, k], review[rows], np.minimum(hits[rows], 3) * weight)
     out: list[tuple[str | None, str | None]] = []

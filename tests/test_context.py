@@ -96,3 +96,9 @@ def test_a_thematic_title_names_no_child() -> None:
     assert not {"Online", "Sexual", "Image", "Sharing"} & set(named.child_names)
     assert review_context(texts, "Local Child Safeguarding Practice Review: Ellie"
                           ).child_names[:1] == ("Ellie",)
+
+
+def test_hyphenated_stage_words_count_towards_the_age_band() -> None:
+    texts = ["She went to a pre-school playgroup on two mornings a week.",
+             "The pre-school had seen her every week since the spring."]
+    assert review_context(texts).age_band == "under_5"
