@@ -17,7 +17,7 @@ from functools import lru_cache
 import numpy as np
 from spacy.matcher import Matcher
 
-from pipeline.lexicon import Scans, scan_all
+from pipeline.lexicon import WORD_CHAR, Scans, scan_all
 from pipeline.nlp import blank_english
 from pipeline.records import ReviewContext
 
@@ -46,7 +46,6 @@ BABY_TITLE = re.compile(r"\b(?:Baby|Babies|Infant)\b")
 # CHILD_NAME without its leading \b, which makes ``re`` try every position: the word
 # start is checked on each match instead (see ``_word_start_matches``)
 CHILD_NAME = re.compile(r"(?:Child|Baby|Young Person|YP|Infant)\s+([A-Z][A-Za-z0-9]{0,10})\b")
-WORD_CHAR = re.compile(r"\w")
 TITLE_WORD = re.compile(r"\b[A-Z][A-Za-z0-9]*\b")
 TITLE_STOP = {
     "Local", "Child", "Children", "Childrens", "Safeguarding", "Practice", "Review", "Reviews",
@@ -107,8 +106,6 @@ class _Batch:
         self.rank[order] = (np.arange(len(review))
                             - np.repeat(np.cumsum(self.size) - self.size, self.size))
         self.index = scans.index
-        self.word_len = np.fromiter(map(len, scans.words), dtype=np.int64,
-                                    count=len(scans.words))
         self.watched = np.flatnonzero(self.word_mask(WATCHED)[scans.token_word])
 
     def word_mask(self, words: Iterable[str]) -> np.ndarray:
@@ -441,9 +438,7 @@ def _capitalised(batch: _Batch) -> tuple[np.ndarray, np.ndarray, list[int]]:
     lowercasing changed their length (rare: 'İ'); those are returned to be read apart.
     """
     scans, texts = batch.scans, batch.texts
-    lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
-    moved = np.flatnonzero(lengths != np.fromiter(map(len, scans.lower), dtype=np.int64,
-                                                  count=len(texts))).tolist()
+    moved = np.flatnonzero(scans.moved).tolist()
     pieces = list(texts)
     for i in moved:
         pieces[i] = scans.lower[i]  # no capital letters
@@ -458,7 +453,7 @@ def _capitalised(batch: _Batch) -> tuple[np.ndarray, np.ndarray, list[int]]:
                      for w in map(scans.words.__getitem__, ids.tolist())]
     tok = tok[nameable[scans.token_word[tok]]]
     # the rest of the word in lower case in the original too (a-z), letter by letter
-    first, length = start[tok], batch.word_len[scans.token_word[tok]]
+    first, length = start[tok], batch.scans.word_lengths[scans.token_word[tok]]
     lower = np.ones(len(tok), dtype=bool)
     for j in range(1, MAX_NAME):
         alive = np.flatnonzero(lower & (length > j))

@@ -48,11 +48,13 @@ class Scans:
     Offsets of spans are in each passage's lowercased text (``lower[i]``).
     """
 
-    def __init__(self, lower: list[str], joined: str, words: list[str],
+    def __init__(self, lower: list[str], moved: np.ndarray, joined: str, words: list[str],
                  index: dict[str, int], token_word: np.ndarray, token_start: np.ndarray,
                  offsets: np.ndarray, sentence_starts: np.ndarray, span_concept: np.ndarray,
                  span_start: np.ndarray, span_end: np.ndarray) -> None:
         self.lower = lower
+        self.moved = moved    # per passage: lowercasing changed its length (rare: 'İ'), so
+                              # offsets in ``lower`` are not the original text's
         self.joined = joined                    # the lowercased passages joined by NUL
         self.words = words                      # the batch's distinct words
         self.index = index                      # word -> its place in words
@@ -102,10 +104,14 @@ class Scans:
         return counts
 
     @cached_property
+    def word_lengths(self) -> np.ndarray:
+        return np.fromiter(map(len, self.words), dtype=np.int64, count=len(self.words))
+
+    @cached_property
     def tfidf_tokens(self) -> tuple[np.ndarray, list[str]]:
         """Tokens scikit-learn's default pattern keeps (2+ characters), accents stripped:
         the token mask and each batch word's form."""
-        long = np.fromiter(map(len, self.words), dtype=np.int64, count=len(self.words)) > 1
+        long = self.word_lengths > 1
         forms = [w if w.isascii() else strip_accents(w) for w in self.words]
         return long[self.token_word], forms
 
@@ -300,8 +306,9 @@ class Scanner:
         # its passage's end (``endpos``), so spans are those of each passage alone
         joined = "\x00".join(lower)
         lengths = np.fromiter(map(len, lower), dtype=np.int64, count=len(lower))
-        offsets = np.concatenate([[0], np.cumsum(lengths + 1)[:-1]]).astype(np.int64)
-        ends = offsets[:len(lower)] + lengths
+        offsets = np.cumsum(lengths + 1) - lengths - 1
+        ends = offsets + lengths
+        moved = lengths != np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
         codes = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
         words_table, spaces_table = _class_tables()
         is_word = words_table[codes]
@@ -320,15 +327,13 @@ class Scanner:
         while len(moving):
             after[moving] += 1
             moving = moving[spaces_table[padded[after[moving]]]]
-        sentence_starts = np.union1d(offsets[:len(lower)], after)
+        sentence_starts = np.union1d(offsets, after)
 
         inert = self._inert
         triggers = [None if w in inert else self._trigger(w) for w in words]
-        spans = self._spans(joined, triggers, words, token_word, token_start,
-                            offsets[:len(lower)], ends)
-        return Scans(lower, joined, words, index, token_word, token_start, offsets[:len(lower)],
+        spans = self._spans(joined, triggers, words, token_word, token_start, offsets, ends)
+        return Scans(lower, moved, joined, words, index, token_word, token_start, offsets,
                      sentence_starts, spans[:, 0], spans[:, 1], spans[:, 2])
-
 
     def _spans(self, joined: str, triggers: list[_Trigger | None], words: list[str],
                token_word: np.ndarray, token_start: np.ndarray, offsets: np.ndarray,
@@ -434,21 +439,18 @@ def _bit_set(bits: list[int]) -> tuple[int, ...]:
     for bit in bits:
         words[bit // 64] |= 1 << (bit % 64)
     return tuple(words)
-_STOPS = np.array([ord(c) for c in ".!?"], dtype=np.uint32)
-_WORD_OPS = (sre.LITERAL, sre.IN, sre.MAX_REPEAT, sre.MIN_REPEAT, sre.SUBPATTERN,
-             sre.BRANCH, sre.AT)
 
 
 def _inside_word(items: list) -> bool:
     """Whether a parsed pattern can only match word characters (and boundaries)."""
     for op, av in items:
         if op is sre.LITERAL:
-            if not re.fullmatch(r"\w", chr(av)):
+            if not WORD_CHAR.fullmatch(chr(av)):
                 return False
         elif op is sre.IN:
-            if not all(o is sre.LITERAL and re.fullmatch(r"\w", chr(v))
+            if not all(o is sre.LITERAL and WORD_CHAR.fullmatch(chr(v))
                        or o is sre.CATEGORY and v in (sre.CATEGORY_DIGIT, sre.CATEGORY_WORD)
-                       or o is sre.RANGE and all(re.fullmatch(r"\w", chr(x)) for x in
+                       or o is sre.RANGE and all(WORD_CHAR.fullmatch(chr(x)) for x in
                                                  range(v[0], v[1] + 1))
                        for o, v in av):
                 return False
@@ -478,13 +480,10 @@ def _class_tables() -> tuple[np.ndarray, np.ndarray]:
     return tables
 
 
-def _shifted(flags: np.ndarray, by: int = 1) -> np.ndarray:
-    """``flags`` moved ``by`` places later (earlier when negative), padded with False."""
+def _shifted(flags: np.ndarray) -> np.ndarray:
+    """``flags`` moved one place later, padded with False."""
     out = np.zeros_like(flags)
-    if by > 0:
-        out[by:] = flags[:-by]
-    else:
-        out[:by] = flags[-by:]
+    out[1:] = flags[:-1]
     return out
 
 
@@ -511,6 +510,6 @@ def concept_spans(concept: str, text: str, scans: Scans | None = None, i: int = 
     offset (almost always: a few characters such as 'İ' change length).
     """
     scans = scans if scans is not None else scan_all([text])
-    if len(scans.lower[i]) == len(text):
+    if not scans.moved[i]:
         return scans.spans(i).get(concept, [])
     return [m.span() for m in _compile(concept, re.IGNORECASE).finditer(text)]

@@ -331,11 +331,9 @@ class ThemeModel(BaseEstimator):
     def _evidence(texts: list[str], scans: Scans, decided: np.ndarray
                   ) -> dict[int, list[Evidence]]:
         """Per passage, the evidence spans of the labels it was given, in text order."""
-        moved = np.array([len(t) != len(lower) for t, lower in zip(texts, scans.lower,
-                                                                   strict=True)] or [False])
-        passage = scans.span_passage
-        start = scans.span_start - (scans.offsets[passage] if len(passage) else 0)
-        end = start + (scans.span_end - scans.span_start)
+        moved, passage = scans.moved, scans.span_passage
+        start, end = (scans.span_start - scans.offsets[passage],
+                      scans.span_end - scans.offsets[passage])
         picked = []
         for j, label in enumerate(LABELS):
             concepts = [CONCEPTS.index(c) for c in EVIDENCE_CONCEPTS[label]]
