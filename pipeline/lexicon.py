@@ -25,8 +25,8 @@ from re import _parser as sre_parse  # type: ignore[attr-defined]
 import numpy as np
 
 CONCEPTS: tuple[str, ...] = (
-    "mh_condition", "child_mh_service", "adult_mh_service", "parent_role", "child_ref",
-    "young_child", "efh", "family_abuse", "mo_cue", "forward_looking", "good_practice",
+    "mh_condition", "child_mh_service", "child_distress", "adult_mh_service", "parent_role",
+    "child_ref", "young_child", "efh", "family_abuse", "mo_cue", "forward_looking", "good_practice",
     "statutory",
 )
 WORD = re.compile(r"\w+")

@@ -45,7 +45,7 @@ MISSED = LABELS.index("missed_opportunity")
 _BY_NAME = sorted(LABELS)  # evidence at the same span is listed by label name
 _NAME_RANK = [_BY_NAME.index(label) for label in LABELS]
 EVIDENCE_CONCEPTS = {
-    "child_mental_health": ("mh_condition", "child_mh_service"),
+    "child_mental_health": ("mh_condition", "child_mh_service", "child_distress"),
     "preschool_parental_mh": ("mh_condition", "adult_mh_service"),
     "extrafamilial_harm": ("efh",),
     "missed_opportunity": ("mo_cue",),

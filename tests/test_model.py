@@ -27,6 +27,12 @@ MISSED = ("No strategy discussion was held after the police found her in the fla
           "information was not shared with the school. This was a missed opportunity to "
           "consider whether she was being criminally exploited.")
 
+PRIMARY_FAMILY = ("Kai was nine and in Year 4 at Ashgrove Primary School. He lived with his "
+                  "father and his grandmother.")
+DISTRESS = ("By the spring term Kai had stopped speaking in class and was wetting the bed most "
+            "nights. His teacher found him hiding in the cloakroom at break, frightened and "
+            "unable to say why, and he had begun pulling at his hair during lessons.")
+
 
 @pytest.fixture(scope="module")
 def model():
@@ -45,6 +51,14 @@ def test_whose_mental_health_decides_the_label(model) -> None:
     assert "child_mental_health" not in teen[1].labels  # a parent's mental health
     assert "preschool_parental_mh" in baby[1].labels
     assert "child_mental_health" not in baby[1].labels
+
+
+def test_a_childs_distress_without_clinical_words_is_child_mental_health(model) -> None:
+    # the codebook's adjudicated convention 2; the evidence shows the distress itself
+    pred = _code(model, [PRIMARY_FAMILY, DISTRESS])[1]
+    assert "child_mental_health" in pred.labels
+    found = {e.text.lower() for e in pred.evidence if e.label == "child_mental_health"}
+    assert {"frightened", "pulling at his hair"} <= found
 
 
 def test_age_band_comes_from_the_whole_review() -> None:
