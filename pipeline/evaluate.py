@@ -1,4 +1,5 @@
-"""Metrics for multi-label coding: per-label P/R/F1, macro-F1, Cohen's kappa, reliability."""
+"""Metrics for multi-label coding: per-label P/R/F1, macro-F1, Cohen's kappa, reliability,
+and review-level bootstrap intervals."""
 
 from __future__ import annotations
 
@@ -43,6 +44,38 @@ def summarise(y_true: np.ndarray, y_pred: np.ndarray) -> dict:
             "n_passages": int(len(y_true))}
 
 
+def review_intervals(y_true: np.ndarray, y_pred: np.ndarray, doc_ids: Sequence[str],
+                     n_resamples: int = 2000, level: float = 0.95, seed: int = 0) -> dict:
+    """Percentile intervals for each label's F1 and macro-F1, resampling whole reviews.
+
+    A review's passages share an author, a style and a child, so they are not independent
+    draws: resampling passages would claim far more certainty than 19 test reviews give.
+    """
+    t, p = np.asarray(y_true, dtype=bool), np.asarray(y_pred, dtype=bool)
+    _, doc = np.unique(np.asarray(doc_ids, dtype=str), return_inverse=True)
+    n_reviews = int(doc.max()) + 1 if len(doc) else 0
+    if n_reviews == 0:
+        return {}
+    counts = []
+    for kind in (t & p, ~t & p, t & ~p):  # per review: tp, fp, fn of each label
+        per = np.zeros((n_reviews, t.shape[1]))
+        np.add.at(per, doc, kind)
+        counts.append(per)
+    weights = np.random.default_rng(seed).multinomial(
+        n_reviews, np.full(n_reviews, 1 / n_reviews), size=n_resamples)
+    tp, fp, fn = (weights @ c for c in counts)
+    denom = 2 * tp + fp + fn
+    f1 = np.divide(2 * tp, denom, out=np.zeros_like(tp), where=denom > 0)
+    edges = [50 * (1 - level), 50 * (1 + level)]
+
+    def bounds(values: np.ndarray) -> list[float]:
+        return [round(float(v), 4) for v in np.percentile(values, edges)]
+
+    return {"level": level, "resamples": n_resamples, "reviews": n_reviews,
+            "macro_f1": bounds(f1.mean(axis=1)),
+            "labels": {label: bounds(f1[:, j]) for j, label in enumerate(LABELS)}}
+
+
 def reliability(y_true: np.ndarray, scores: np.ndarray, bins: int = 10) -> dict:
     """Expected calibration error and the reliability table, all labels pooled."""
     t = np.asarray(y_true, dtype=float).ravel()
@@ -61,12 +94,21 @@ def reliability(y_true: np.ndarray, scores: np.ndarray, bins: int = 10) -> dict:
 
 
 def format_report(result: dict, title: str = "") -> str:
+    ci = result.get("intervals") or {}
     lines = [title] if title else []
-    lines.append(f"{'label':<24}{'prec':>7}{'rec':>7}{'f1':>7}{'kappa':>7}{'support':>9}")
+    lines.append(f"{'label':<24}{'prec':>7}{'rec':>7}{'f1':>7}{'kappa':>7}{'support':>9}"
+                 + (f"  f1 {ci['level']:.0%} interval" if ci else ""))
+
+    def interval(bounds: list[float] | None) -> str:
+        return f"  [{bounds[0]:.3f}, {bounds[1]:.3f}]" if bounds else ""
+
     for label, m in result["labels"].items():
         lines.append(f"{label:<24}{m['precision']:>7.3f}{m['recall']:>7.3f}{m['f1']:>7.3f}"
-                     f"{m['kappa']:>7.3f}{m['support']:>9}")
-    lines.append(f"{'macro-F1':<24}{result['macro_f1']:>21.3f}   (n={result['n_passages']})")
+                     f"{m['kappa']:>7.3f}{m['support']:>9}"
+                     + interval(ci.get("labels", {}).get(label)))
+    lines.append(f"{'macro-F1':<24}{result['macro_f1']:>21.3f}{'':>16}"
+                 + interval(ci.get("macro_f1")) + f"   (n={result['n_passages']}"
+                 + (f", {ci['reviews']} reviews resampled)" if ci else ")"))
     return "\n".join(lines)
 
 

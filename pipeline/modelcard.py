@@ -58,18 +58,24 @@ def _metrics_table(card: dict[str, Any]) -> str:
     else:
         rows = ["No metrics were measured for this model (trained with `--no-cv` and no test "
                 "split); its decision thresholds:", ""]
-    rows += ["| label | threshold | precision | recall | F1 | keyword coder F1 |",
-             "|---|---|---|---|---|---|"]
+    ci = (main or {}).get("intervals") or {}
+    rows += ["| label | threshold | precision | recall | F1 | F1 95% interval | keyword coder F1 |",
+             "|---|---|---|---|---|---|---|"]
     for lab in LABELS:
         t = f"{thresholds[lab]:.2f}" if lab in thresholds else ""
         r = main["labels"][lab] if main else None
         figures = (f"{_f(r['precision'])} | {_f(r['recall'])} | {_f(r['f1'])}" if r
                    else " | | ")
         kw_f1 = _f(kw["labels"][lab]["f1"]) if kw else ""
-        rows.append(f"| `{lab}` | {t} | {figures} | {kw_f1} |")
+        rows.append(f"| `{lab}` | {t} | {figures} | {_interval(ci.get('labels', {}).get(lab))}"
+                    f" | {kw_f1} |")
     if main:
         rows.append(f"| **macro** | | | | **{_f(main['macro_f1'])}** | "
-                    f"{_f(kw['macro_f1']) if kw else ''} |")
+                    f"{_interval(ci.get('macro_f1'))} | {_f(kw['macro_f1']) if kw else ''} |")
+    if ci:
+        rows += ["", f"Intervals: {ci['level']:.0%} percentile bootstrap over whole reviews "
+                     f"({ci['reviews']} reviews, {ci['resamples']:,} resamples); a review's "
+                     "passages are not independent, so passages are never resampled alone."]
     if held and cv:
         rows += ["", f"Grouped 5-fold CV by review on the training data: macro-F1 "
                      f"{_f(cv['macro_f1'])}."]
@@ -77,6 +83,10 @@ def _metrics_table(card: dict[str, Any]) -> str:
         rows += ["", f"Expected calibration error {main['reliability']['ece']:.3f} "
                      "(reliability table in `card.json`)."]
     return "\n".join(rows)
+
+
+def _interval(bounds: list[float] | None) -> str:
+    return f"{_f(bounds[0])} to {_f(bounds[1])}" if bounds else ""
 
 
 def _comparison_table(comparison: dict[str, Any]) -> str:

@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 from sklearn.model_selection import GroupKFold
 
-from pipeline.evaluate import matrix, reliability, summarise
+from pipeline.evaluate import matrix, reliability, review_intervals, summarise
 from pipeline.keywords import KeywordCoder
 from pipeline.model import ThemeModel
 from pipeline.records import LABELS, LabelledPassage
@@ -92,6 +92,7 @@ def cross_validate(passages: Sequence[LabelledPassage], make: Callable[[], Any],
                 baseline)
     result = summarise(y, pred)
     result["reliability"] = reliability(y, scores)
+    result["intervals"] = review_intervals(y, pred, docs)
     result["folds"] = (f"GroupKFold({splitter.n_splits}) by "
                        + ("the given groups" if groups is not None else "review"))
     result["oof_pred"] = pred
@@ -177,6 +178,7 @@ def evaluate_on(model: Any, passages: Sequence[LabelledPassage]) -> dict[str, An
     thresholds = getattr(model, "thresholds_", np.full(len(LABELS), 0.5))
     result = summarise(y, proba >= thresholds)
     result["reliability"] = reliability(y, proba)
+    result["intervals"] = review_intervals(y, proba >= thresholds, docs)
     return result
 
 

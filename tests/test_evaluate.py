@@ -1,0 +1,54 @@
+"""Review-level bootstrap intervals: how sure a held-out figure from a few reviews is."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from pipeline.evaluate import format_report, review_intervals, summarise
+from pipeline.records import LABELS
+
+
+def _coding(missed: dict[int, int], n_reviews: int = 20, per_review: int = 30):
+    """Every passage positive for every label; ``missed[r]`` passages of review r missed."""
+    docs = np.repeat([f"r{i}" for i in range(n_reviews)], per_review)
+    y = np.ones((len(docs), len(LABELS)), dtype=int)
+    pred = y.copy()
+    for review, n in missed.items():
+        pred[np.flatnonzero(docs == f"r{review}")[:n]] = 0
+    return y, pred, docs
+
+
+SPREAD = {r: 3 for r in range(20)}  # 60 misses, three in every review
+FEW = {3: 30, 11: 30}  # the same 60, in two whole reviews
+
+
+def test_interval_contains_the_figure_and_is_reproducible() -> None:
+    y, pred, docs = _coding(SPREAD)
+    point = summarise(y, pred)
+    ci = review_intervals(y, pred, docs)
+    assert ci == review_intervals(y, pred, docs)  # seeded
+    assert ci["reviews"] == 20
+    for label in LABELS:
+        lo, hi = ci["labels"][label]
+        assert 0.0 <= lo <= point["labels"][label]["f1"] <= hi <= 1.0
+    assert ci["macro_f1"][0] <= point["macro_f1"] <= ci["macro_f1"][1]
+
+
+def test_errors_in_few_reviews_give_a_wider_interval_than_the_same_errors_spread() -> None:
+    # resampling passages would give both the same width; resampling reviews must not
+    spread = review_intervals(*_coding(SPREAD))
+    few = review_intervals(*_coding(FEW))
+    assert summarise(*_coding(SPREAD)[:2])["macro_f1"] == summarise(
+        *_coding(FEW)[:2])["macro_f1"]
+    width = {name: ci["macro_f1"][1] - ci["macro_f1"][0]
+             for name, ci in (("spread", spread), ("few", few))}
+    assert width["few"] > 3 * width["spread"]
+
+
+def test_perfect_coding_has_no_uncertainty_and_the_report_shows_intervals() -> None:
+    y, _, docs = _coding({})
+    ci = review_intervals(y, y, docs)
+    assert ci["macro_f1"] == [1.0, 1.0]
+    result = summarise(y, y) | {"intervals": ci}
+    report = format_report(result)
+    assert "[1.000, 1.000]" in report and "20 reviews resampled" in report
