@@ -11,7 +11,8 @@ How a run goes, and why:
 3. Send the rest to joblib workers (loky processes by default, or an existing
    dask.distributed cluster), one task per document, largest first so a long review
    does not start last. Each worker loads the model once. spaCy's own ``n_process``
-   was slower than one process here, so parallelism is per document.
+   was slower than one process here, so parallelism is per document. Documents whose
+   extraction is cached (a re-run with a new model) go in groups, one model call each.
 4. Save each document's result in the cache the moment it arrives, atomically.
    That is also what ``--resume`` relies on: a killed run loses at most the
    documents in flight.
@@ -46,7 +47,7 @@ from pipeline.cache import (
     extractor_fingerprint,
     predict_namespace,
 )
-from pipeline.context import review_context
+from pipeline.context import review_context, review_contexts
 from pipeline.discover import discover_entries, display_path, make_doc_id, path_error
 from pipeline.extract import ExtractionError, extract
 from pipeline.io import (
@@ -74,6 +75,7 @@ BACKENDS = ("loky", "dask")
 STATE_FILE = ".run.json"
 # Failures that depend on the moment, not on the file: never cached, retried on re-run.
 TRANSIENT_KINDS = frozenset({"timeout", "internal_error", "unreadable_path", "worker_died"})
+CLASSIFY_BATCH = 4000  # passages per model call for documents extracted already
 
 
 # ---------------------------------------------------------------- paths
@@ -165,14 +167,7 @@ def process_task(task: Task) -> Outcome:
                     return out
                 out.extraction = extraction
             out.pages = extraction["pages"]
-            texts = [p["text"] for p in extraction["passages"]]
-            scans = scan_all(texts)
-            context = review_context(texts, extraction["title"], scans)
-            doc_ids = [extraction["doc_id"]] * len(texts)
-            preds = (model.code(texts, doc_ids, [context] * len(texts), scans=scans)
-                     if texts else [])
-            predictions = [p.to_dict() for p in preds]
-            out.prediction = {"context": context.to_dict(), "predictions": predictions}
+            out.prediction = classify_extractions(model, [extraction])[0]
     except DocumentTimeout:
         limit = f"{task.timeout:g}"
         out.error = ("timeout", f"stopped after the per-document limit of {limit}s "
@@ -182,6 +177,72 @@ def process_task(task: Task) -> Outcome:
     finally:
         out.seconds = time.perf_counter() - start
     return out
+
+
+def classify_extractions(model: Any, extractions: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each extracted document's context and passage predictions, all from one model call.
+
+    A call has fixed costs that one review's few hundred passages do not amortise (in
+    ``benchmarks/bench_classify.py``, one review per call codes about half as many
+    passages a second as a whole batch), so already-extracted documents are coded together.
+    """
+    texts, doc_ids = [], []
+    for extraction in extractions:
+        texts += [p["text"] for p in extraction["passages"]]
+        doc_ids += [extraction["doc_id"]] * len(extraction["passages"])
+    scans = scan_all(texts)
+    contexts = review_contexts(texts, doc_ids, scans,
+                               {e["doc_id"]: e["title"] for e in extractions})
+    preds = (model.code(texts, doc_ids, [contexts[d] for d in doc_ids], scans=scans)
+             if texts else [])
+    out, start = [], 0
+    for extraction in extractions:
+        end = start + len(extraction["passages"])
+        context = contexts.get(extraction["doc_id"]) or review_context([], extraction["title"])
+        out.append({"context": context.to_dict(),
+                    "predictions": [p.to_dict() for p in preds[start:end]]})
+        start = end
+    return out
+
+
+def process_extracted(tasks: list[Task]) -> list[Outcome]:
+    """Classify several already-extracted documents in one call; never raises.
+
+    On any failure each document is redone on its own, so a bad one is named, not its batch.
+    """
+    start = time.perf_counter()
+    try:
+        model = _worker_model(tasks[0].model_dir, tasks[0].model_sha)
+        predictions = classify_extractions(model, [t.extraction for t in tasks])
+    except Exception:
+        return [process_task(t) for t in tasks]
+    seconds = (time.perf_counter() - start) / len(tasks)
+    return [Outcome(t.sha256, prediction=p, pages=t.extraction["pages"], seconds=seconds)
+            for t, p in zip(tasks, predictions, strict=True)]
+
+
+def _work_units(tasks: list[Task]) -> list[tuple[Callable[[Any], Any], Any]]:
+    """Documents to extract one by one (each under its time limit); those extracted already
+    (a re-run with another model) in groups of about ``CLASSIFY_BATCH`` passages."""
+    units: list[tuple[Callable[[Any], Any], Any]] = []
+    group: list[Task] = []
+    size = 0
+    for task in tasks:
+        if task.extraction is None:
+            units.append((process_task, task))
+            continue
+        group.append(task)
+        size += len(task.extraction["passages"])
+        if size >= CLASSIFY_BATCH:
+            units.append((process_extracted, group))
+            group, size = [], 0
+    if group:
+        units.append((process_extracted, group))
+    return units
+
+
+def _outcomes(result: Outcome | list[Outcome]) -> list[Outcome]:
+    return result if isinstance(result, list) else [result]
 
 
 # ---------------------------------------------------------------- parent side
@@ -242,9 +303,11 @@ def _run_tasks(tasks: list[Task], backend: str, scheduler: str | None, jobs: int
     """Run tasks in parallel, handing each outcome over as soon as it is done."""
     if not tasks:
         return
+    units = _work_units(tasks)
     if jobs == 1 and backend == "loky":
-        for task in tasks:
-            on_result(process_task(task))
+        for work, arg in units:
+            for outcome in _outcomes(work(arg)):
+                on_result(outcome)
         return
     from joblib import Parallel, delayed
 
@@ -257,8 +320,9 @@ def _run_tasks(tasks: list[Task], backend: str, scheduler: str | None, jobs: int
     with _backend(backend, scheduler, jobs) as n_jobs:
         try:
             parallel = Parallel(n_jobs=n_jobs, return_as="generator_unordered", batch_size=1)
-            for outcome in parallel(delayed(process_task)(t) for t in tasks):
-                handle(outcome)
+            for result in parallel(delayed(work)(arg) for work, arg in units):
+                for outcome in _outcomes(result):
+                    handle(outcome)
             return
         except Exception as exc:  # a worker died (segfault, OOM kill); find the culprit
             if backend != "loky" or "terminated" not in f"{type(exc).__name__} {exc}".lower():

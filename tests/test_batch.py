@@ -39,7 +39,7 @@ def _forbid_work(monkeypatch, classify: bool = True) -> None:
     monkeypatch.setattr(batch, "extract", boom)
     monkeypatch.setattr(batch, "segment", boom)
     if classify:
-        monkeypatch.setattr(batch, "review_context", boom)
+        monkeypatch.setattr(batch, "classify_extractions", boom)
 
 
 @pytest.fixture(scope="module")
@@ -94,6 +94,25 @@ def test_a_new_model_reruns_classification_only(first_run: Path, tmp_path: Path,
     assert m["cache"]["documents_computed"] == N
     # the same model under another hash codes the same passages the same way
     assert _jsonl(out / "passages.jsonl") == _jsonl(first_run / "passages.jsonl")
+
+
+def test_a_bad_document_in_a_classification_batch_fails_alone() -> None:
+    sha = json.loads((MODEL / CARD).read_text())["artefacts"][ARTEFACT]
+    texts = ["Baby N was four months old. Mother had postnatal depression and was not "
+             "referred to the perinatal mental health team.",
+             "Dylan, aged 15, was found in another county with drugs and cash."]
+    extractions = [{"doc_id": f"d{i}", "title": None, "pages": 1, "passages": [{"text": t}]}
+                   for i, t in enumerate(texts)]
+    broken = {"doc_id": "broken", "title": None, "pages": 1, "passages": [{"txt": "?"}]}
+    tasks = [batch.Task(f"sha{i}", f"{i}.pdf", e["doc_id"], str(MODEL), sha, None, e)
+             for i, e in enumerate([extractions[0], broken, extractions[1]])]
+    outcomes = batch.process_extracted(tasks)
+    assert [o.sha256 for o in outcomes] == ["sha0", "sha1", "sha2"]
+    assert outcomes[1].error is not None and outcomes[1].error[0] == "internal_error"
+    model = batch._worker_model(str(MODEL), sha)
+    alone = [batch.classify_extractions(model, [e])[0] for e in extractions]
+    assert [outcomes[0].prediction, outcomes[2].prediction] == alone
+    assert "preschool_parental_mh" in alone[0]["predictions"][0]["labels"]
 
 
 def test_a_damaged_cache_entry_is_recomputed(first_run: Path, tmp_path: Path) -> None:
