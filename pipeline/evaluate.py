@@ -44,6 +44,42 @@ def summarise(y_true: np.ndarray, y_pred: np.ndarray) -> dict:
             "n_passages": int(len(y_true))}
 
 
+def _bootstrap_f1(y_true: np.ndarray, codings: Sequence[np.ndarray], doc_ids: Sequence[str],
+                  n_resamples: int, seed: int) -> tuple[list[np.ndarray], int]:
+    """Per-label F1 of each coding on the same resamples of whole reviews, shaped
+    (resamples, labels): the same resamples for every coding, so differences are paired."""
+    t = np.asarray(y_true, dtype=bool)
+    _, doc = np.unique(np.asarray(doc_ids, dtype=str), return_inverse=True)
+    n_reviews = int(doc.max()) + 1 if len(doc) else 0
+    if n_reviews == 0:
+        return [], 0
+    weights = np.random.default_rng(seed).multinomial(
+        n_reviews, np.full(n_reviews, 1 / n_reviews), size=n_resamples)
+    out = []
+    for coding in codings:
+        p = np.asarray(coding, dtype=bool)
+        counts = []
+        for kind in (t & p, ~t & p, t & ~p):  # per review: tp, fp, fn of each label
+            per = np.zeros((n_reviews, t.shape[1]))
+            np.add.at(per, doc, kind)
+            counts.append(per)
+        tp, fp, fn = (weights @ c for c in counts)
+        denom = 2 * tp + fp + fn
+        out.append(np.divide(2 * tp, denom, out=np.zeros_like(tp), where=denom > 0))
+    return out, n_reviews
+
+
+def _intervals(f1: np.ndarray, n_reviews: int, level: float) -> dict:
+    edges = [50 * (1 - level), 50 * (1 + level)]
+
+    def bounds(values: np.ndarray) -> list[float]:
+        return [round(float(v), 4) for v in np.percentile(values, edges)]
+
+    return {"level": level, "resamples": len(f1), "reviews": n_reviews,
+            "macro_f1": bounds(f1.mean(axis=1)),
+            "labels": {label: bounds(f1[:, j]) for j, label in enumerate(LABELS)}}
+
+
 def review_intervals(y_true: np.ndarray, y_pred: np.ndarray, doc_ids: Sequence[str],
                      n_resamples: int = 2000, level: float = 0.95, seed: int = 0) -> dict:
     """Percentile intervals for each label's F1 and macro-F1, resampling whole reviews.
@@ -51,29 +87,21 @@ def review_intervals(y_true: np.ndarray, y_pred: np.ndarray, doc_ids: Sequence[s
     A review's passages share an author, a style and a child, so they are not independent
     draws: resampling passages would claim far more certainty than 19 test reviews give.
     """
-    t, p = np.asarray(y_true, dtype=bool), np.asarray(y_pred, dtype=bool)
-    _, doc = np.unique(np.asarray(doc_ids, dtype=str), return_inverse=True)
-    n_reviews = int(doc.max()) + 1 if len(doc) else 0
-    if n_reviews == 0:
-        return {}
-    counts = []
-    for kind in (t & p, ~t & p, t & ~p):  # per review: tp, fp, fn of each label
-        per = np.zeros((n_reviews, t.shape[1]))
-        np.add.at(per, doc, kind)
-        counts.append(per)
-    weights = np.random.default_rng(seed).multinomial(
-        n_reviews, np.full(n_reviews, 1 / n_reviews), size=n_resamples)
-    tp, fp, fn = (weights @ c for c in counts)
-    denom = 2 * tp + fp + fn
-    f1 = np.divide(2 * tp, denom, out=np.zeros_like(tp), where=denom > 0)
-    edges = [50 * (1 - level), 50 * (1 + level)]
+    codings, n_reviews = _bootstrap_f1(y_true, [y_pred], doc_ids, n_resamples, seed)
+    return _intervals(codings[0], n_reviews, level) if n_reviews else {}
 
-    def bounds(values: np.ndarray) -> list[float]:
-        return [round(float(v), 4) for v in np.percentile(values, edges)]
 
-    return {"level": level, "resamples": n_resamples, "reviews": n_reviews,
-            "macro_f1": bounds(f1.mean(axis=1)),
-            "labels": {label: bounds(f1[:, j]) for j, label in enumerate(LABELS)}}
+def paired_review_intervals(y_true: np.ndarray, before: np.ndarray, after: np.ndarray,
+                            doc_ids: Sequence[str], n_resamples: int = 2000,
+                            level: float = 0.95, seed: int = 0) -> dict:
+    """Intervals for the change in F1 from ``before`` to ``after`` on the same passages.
+
+    Both codings are scored on the same resampled reviews, so an interval that excludes 0
+    says the change holds across reviews; two separate intervals that overlap do not say
+    it does not.
+    """
+    codings, n_reviews = _bootstrap_f1(y_true, [before, after], doc_ids, n_resamples, seed)
+    return _intervals(codings[1] - codings[0], n_reviews, level) if n_reviews else {}
 
 
 def reliability(y_true: np.ndarray, scores: np.ndarray, bins: int = 10) -> dict:

@@ -19,7 +19,13 @@ from typing import Any
 import numpy as np
 from sklearn.model_selection import GroupKFold
 
-from pipeline.evaluate import matrix, reliability, review_intervals, summarise
+from pipeline.evaluate import (
+    matrix,
+    paired_review_intervals,
+    reliability,
+    review_intervals,
+    summarise,
+)
 from pipeline.keywords import KeywordCoder
 from pipeline.model import ThemeModel
 from pipeline.records import LABELS, LabelledPassage
@@ -117,16 +123,23 @@ def _thresholds(model: Any) -> np.ndarray:
     return np.asarray(getattr(model, "thresholds_", np.full(len(LABELS), 0.5)))
 
 
-def compare_predictions(y: np.ndarray, new_pred: np.ndarray, base_pred: np.ndarray
-                        ) -> dict[str, Any]:
-    """Per-label F1 of two codings of the same passages, side by side with the difference."""
+def compare_predictions(y: np.ndarray, new_pred: np.ndarray, base_pred: np.ndarray,
+                        doc_ids: Sequence[str] | None = None) -> dict[str, Any]:
+    """Per-label F1 of two codings of the same passages, side by side with the difference;
+    given ``doc_ids``, with a 95% interval for the difference over resampled reviews."""
     new, base = summarise(y, new_pred), summarise(y, base_pred)
+    ci = paired_review_intervals(y, base_pred, new_pred, doc_ids) if doc_ids else {}
     labels = {lab: {"baseline_f1": base["labels"][lab]["f1"], "new_f1": new["labels"][lab]["f1"],
                     "delta": round(new["labels"][lab]["f1"] - base["labels"][lab]["f1"], 4),
                     "support": new["labels"][lab]["support"]} for lab in LABELS}
-    return {"n_passages": int(len(y)), "labels": labels,
-            "macro_f1": {"baseline": base["macro_f1"], "new": new["macro_f1"],
-                         "delta": round(new["macro_f1"] - base["macro_f1"], 4)}}
+    macro = {"baseline": base["macro_f1"], "new": new["macro_f1"],
+             "delta": round(new["macro_f1"] - base["macro_f1"], 4)}
+    if ci:
+        for lab in LABELS:
+            labels[lab]["delta_interval"] = ci["labels"][lab]
+        macro["delta_interval"] = ci["macro_f1"]
+    return {"n_passages": int(len(y)), "labels": labels, "macro_f1": macro,
+            **({"reviews": ci["reviews"]} if ci else {})}
 
 
 def compare_on_folds(passages: Sequence[LabelledPassage], cv: dict[str, Any],
@@ -138,13 +151,15 @@ def compare_on_folds(passages: Sequence[LabelledPassage], cv: dict[str, Any],
     subset is the fair comparison when the rest are its own training data.
     """
     y = matrix([p.labels for p in passages])
+    docs = np.array(doc_ids_of(passages))
     out: dict[str, Any] = {"baseline_model": baseline_id, "folds": cv["folds"],
-                           "all": compare_predictions(y, cv["oof_pred"], cv["baseline_pred"])}
+                           "all": compare_predictions(y, cv["oof_pred"], cv["baseline_pred"],
+                                                      list(docs))}
     if new_mask is not None:
         mask = np.asarray(new_mask, dtype=bool)
         if mask.any() and not mask.all():
             out["new_data"] = compare_predictions(y[mask], cv["oof_pred"][mask],
-                                                  cv["baseline_pred"][mask])
+                                                  cv["baseline_pred"][mask], list(docs[mask]))
     return out
 
 
@@ -155,15 +170,24 @@ def format_comparison(comparison: dict[str, Any]) -> str:
     parts = [("all passages", comparison["all"])]
     if "new_data" in comparison:
         parts.append(("newly labelled passages only", comparison["new_data"]))
+    def interval(m: dict[str, Any]) -> str:
+        bounds = m.get("delta_interval")
+        return f"  [{bounds[0]:+.3f}, {bounds[1]:+.3f}]" if bounds else ""
+
     for title, part in parts:
-        lines.append(f"  {title} (n={part['n_passages']})")
-        lines.append(f"  {'label':<24}{'current':>9}{'new':>9}{'diff':>9}{'support':>9}")
+        lines.append(f"  {title} (n={part['n_passages']}"
+                     + (f", {part['reviews']} reviews)" if "reviews" in part else ")"))
+        lines.append(f"  {'label':<24}{'current':>9}{'new':>9}{'diff':>9}{'support':>9}"
+                     + ("  diff 95% interval" if "reviews" in part else ""))
         for lab, m in part["labels"].items():
             lines.append(f"  {lab:<24}{m['baseline_f1']:>9.3f}{m['new_f1']:>9.3f}"
-                         f"{m['delta']:>+9.3f}{m['support']:>9}")
+                         f"{m['delta']:>+9.3f}{m['support']:>9}" + interval(m))
         mf = part["macro_f1"]
         lines.append(f"  {'macro-F1':<24}{mf['baseline']:>9.3f}{mf['new']:>9.3f}"
-                     f"{mf['delta']:>+9.3f}")
+                     f"{mf['delta']:>+9.3f}{'':>9}" + interval(mf))
+    if any("reviews" in part for _, part in parts):
+        lines.append("  an interval that excludes 0 means the change holds across resampled "
+                     "reviews (both codings\n  scored on the same resamples)")
     lines.append("  caution: 'current' is scored on passages it may have been trained on (the "
                  "shipped default saw the\n  seed corpus's train split), so its figures are "
                  "optimistic; only passages it never saw compare fairly")

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from pipeline.evaluate import format_report, review_intervals, summarise
+from pipeline.evaluate import (
+    format_report,
+    paired_review_intervals,
+    review_intervals,
+    summarise,
+)
 from pipeline.records import LABELS
 
 
@@ -52,3 +57,17 @@ def test_perfect_coding_has_no_uncertainty_and_the_report_shows_intervals() -> N
     result = summarise(y, y) | {"intervals": ci}
     report = format_report(result)
     assert "[1.000, 1.000]" in report and "20 reviews resampled" in report
+
+
+def test_paired_interval_is_zero_for_the_same_coding_and_positive_for_a_better_one() -> None:
+    y, worse, docs = _coding({r: r for r in range(20)})  # 0 to 19 misses: reviews differ
+    better = worse.copy()
+    for r in range(1, 20):  # one miss fixed in every review that has one
+        better[np.flatnonzero((docs == f"r{r}") & (worse[:, 0] == 0))[0]] = 1
+    same = paired_review_intervals(y, worse, worse, docs)
+    assert same["macro_f1"] == [0.0, 0.0]
+    gain = paired_review_intervals(y, worse, better, docs)
+    assert gain["macro_f1"][0] > 0 and gain["labels"][LABELS[0]][0] > 0
+    # the two separate intervals overlap, although every resample favours the better one
+    assert review_intervals(y, better, docs)["macro_f1"][0] < review_intervals(
+        y, worse, docs)["macro_f1"][1]
