@@ -17,7 +17,7 @@ from functools import lru_cache
 import numpy as np
 from spacy.matcher import Matcher
 
-from pipeline.lexicon import WORD_CHAR, Scans, scan_all
+from pipeline.lexicon import WORD, WORD_CHAR, Scans, scan_all
 from pipeline.nlp import blank_english
 from pipeline.records import ReviewContext
 
@@ -79,7 +79,7 @@ KEYWORD_SETS = {
 
 
 def _first_word(phrase: str) -> str:
-    return re.match(r"\w+", phrase).group()  # type: ignore[union-attr]
+    return WORD.match(phrase).group()  # type: ignore[union-attr]
 
 
 WATCHED = (PREFILTER | set(UNITS) | {"aged"}

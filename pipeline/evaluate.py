@@ -49,8 +49,8 @@ def _bootstrap_f1(y_true: np.ndarray, codings: Sequence[np.ndarray], doc_ids: Se
     """Per-label F1 of each coding on the same resamples of whole reviews, shaped
     (resamples, labels): the same resamples for every coding, so differences are paired."""
     t = np.asarray(y_true, dtype=bool)
-    _, doc = np.unique(np.asarray(doc_ids, dtype=str), return_inverse=True)
-    n_reviews = int(doc.max()) + 1 if len(doc) else 0
+    reviews, doc = np.unique(np.asarray(doc_ids, dtype=str), return_inverse=True)
+    n_reviews = len(reviews)
     if n_reviews == 0:
         return [], 0
     weights = np.random.default_rng(seed).multinomial(

@@ -200,9 +200,10 @@ def evaluate_on(model: Any, passages: Sequence[LabelledPassage]) -> dict[str, An
     y = matrix([p.labels for p in passages])
     proba = model.predict_proba(texts, docs)
     thresholds = getattr(model, "thresholds_", np.full(len(LABELS), 0.5))
-    result = summarise(y, proba >= thresholds)
+    pred = proba >= thresholds
+    result = summarise(y, pred)
     result["reliability"] = reliability(y, proba)
-    result["intervals"] = review_intervals(y, proba >= thresholds, docs)
+    result["intervals"] = review_intervals(y, pred, docs)
     return result
 
 
