@@ -6,8 +6,9 @@ match can only begin at a word that starts with one of its pattern's literal ste
 ``Scanner`` derives those stems from the patterns once, looks each word up in a table,
 and runs a concept's pattern only where a word can start it, anchored there. The spans
 are exactly those of ``pattern.finditer`` on the lowercased passage (tests check it).
-Patterns that cannot leave the word they start at (``depress\w*``) are matched once per
-distinct word, not once per occurrence.
+Patterns that cannot leave the word they start at (``depress\w*``), or can leave it only
+by a literal next word (``not (?:been )?curious``) where the next word is not that one,
+are matched once per distinct word, not once per occurrence.
 """
 
 from __future__ import annotations
@@ -31,8 +32,10 @@ CONCEPTS: tuple[str, ...] = (
 )
 WORD = re.compile(r"\w+")
 WORD_CHAR, SPACE_CHAR = re.compile(r"\w"), re.compile(r"\s")
+WORD_RUN, NON_WORD_RUN = re.compile(r"\w*"), re.compile(r"\W*")
 MAX_STEM = 24
-STEM_CHAR = re.compile(r"[^\W_]| ")  # letters, digits and the space between words
+MAX_SPELT_REPEAT = 3
+MAX_STEMS = 2000  # per pattern part spelt out; beyond it the stem stops
 Span = tuple[int, int]
 
 
@@ -154,20 +157,24 @@ def _compile(concept: str, flags: int = 0) -> re.Pattern[str]:
     return _alternation(_raw()[concept], flags)
 
 
-def _stems(items: list, prefix: str = "") -> set[str]:
-    """Literal prefixes (words and spaces) every match of the parsed pattern starts with.
+def _stems(items: list, prefix: str = "") -> set[tuple[str, bool]]:
+    """Literal prefixes every match of the parsed pattern starts with, each with whether
+    the match ends there (``True``) or goes on in a way no literal fixes (``False``).
 
     Conservative: wherever the pattern stops being a plain literal, the prefix so far is
     the stem; "" would mean 'could start anywhere' (the scanner refuses such patterns).
+    Short bounded repeats ("\\d{1,2}") are spelt out, so a stem runs on past them.
     """
-    if not items or len(prefix) >= MAX_STEM:
-        return {prefix}
+    if not items:
+        return {(prefix, True)}
+    if len(prefix) >= MAX_STEM:
+        return {(prefix, False)}
     (op, av), rest = items[0], items[1:]
     if op is sre.LITERAL:
-        ch = chr(av)
-        return _stems(rest, prefix + ch) if STEM_CHAR.fullmatch(ch) else {prefix}
-    if op is sre.AT:
-        return _stems(rest, prefix)
+        return _stems(rest, prefix + chr(av))
+    if op is sre.AT:  # only a word boundary leaves a stem complete
+        return (_stems(rest, prefix) if av in (sre.AT_BOUNDARY, sre.AT_NON_BOUNDARY)
+                else {(prefix, False)})
     if op is sre.SUBPATTERN:
         return _stems(list(av[-1]) + rest, prefix)
     if op is sre.BRANCH:
@@ -175,15 +182,48 @@ def _stems(items: list, prefix: str = "") -> set[str]:
     if op is sre.IN:
         chars = _charset(av)
         if chars is None or len(chars) > 10:
-            return {prefix}
-        return set().union(*(_stems(rest, prefix + c) if STEM_CHAR.fullmatch(c) else {prefix}
-                             for c in chars))
+            return {(prefix, False)}
+        return set().union(*(_stems(rest, prefix + c) for c in chars))
     if op in (sre.MAX_REPEAT, sre.MIN_REPEAT):
         low, high, sub = av
-        # one repetition of an optional part is exact; longer repeats stop the stem there
-        taken = _stems(list(sub) + rest, prefix) if high == 1 else _stems(list(sub), prefix)
-        return taken | _stems(rest, prefix) if low == 0 else taken
-    return {prefix}
+        if high <= MAX_SPELT_REPEAT:
+            spelt = set().union(*(_stems(list(sub) * n + rest, prefix)
+                                  for n in range(low, high + 1)))
+        elif low:  # longer: the stems of the first repetition, which go on
+            spelt = {(stem, False) for stem, _ in _stems(list(sub), prefix)}
+        else:
+            spelt = set()
+        return spelt if 0 < len(spelt) <= MAX_STEMS else {(prefix, False)}
+    return {(prefix, False)}
+
+
+def _second_word(stem: str) -> tuple[int, int, int] | None:
+    """Where a stem's first word ends and its second word starts and ends, or None for a
+    stem of one word. Words are runs of word characters, as in the scanned text."""
+    first = WORD_RUN.match(stem).end()
+    if first == len(stem):
+        return None
+    start = NON_WORD_RUN.match(stem, first).end()
+    return first, start, WORD_RUN.match(stem, start).end()
+
+
+def _second_of(stem: str) -> str:
+    """A stem's second word ("" if the stem stops before it)."""
+    _, start, end = _second_word(stem)
+    return stem[start:end]
+
+
+def _viable(stem: str, ends: bool, word: str) -> bool:
+    """Whether a match with this stem can start at an occurrence of ``word``.
+
+    A stem of one word that ends the match must be the word (the match ends at a word
+    boundary); one that goes on must begin it; a stem of several words must have the word
+    as its first.
+    """
+    second = _second_word(stem)
+    if second is None:
+        return stem == word if ends else word.startswith(stem)
+    return stem[:second[0]] == word
 
 
 def _charset(av: list) -> list[str] | None:
@@ -204,33 +244,40 @@ class Scanner:
     """Finds every codebook concept in a passage with one pass over its words.
 
     Each stem is indexed by its first word: a one-word stem fires on any word it begins
-    ("depress" on "depressed"), a stem of several words only where its first two words
-    follow each other ("the panel"), so common words such as "the" or "was" cost one
-    cheap search. Words that start nothing are remembered and skipped with a set
-    difference.
+    ("depress" on "depressed"), or only on itself where the match ends with it ("child");
+    a stem of several words ("the panel", "co-sleep", "mother's partner") only where the
+    next word begins with its second, so common words such as "the", "not" or "mother"
+    reach ``re`` only before the few words that can follow them in a pattern. Words that
+    start nothing are remembered and skipped with a set difference.
     """
 
     def __init__(self, raw: dict[str, list[str]] | None = None) -> None:
         raw = raw or _raw()
-        self._prefix: dict[str, set[str]] = {}             # one-word stem -> concepts
-        self._phrase: dict[str, dict[str, set[str]]] = {}  # first word -> two-word stem -> concepts
-        self._alternatives: dict[str, list[tuple[str, set[str]]]] = {}  # in pattern order
+        self._prefix: dict[str, set[str]] = {}  # one-word stem that goes on -> concepts
+        self._whole: dict[str, set[str]] = {}   # one-word stem that ends a match -> concepts
+        self._phrase: dict[str, dict[str, set[str]]] = {}  # first word -> stem to the end
+        #                                                     of its second word -> concepts
+        self._alternatives: dict[str, list[tuple[str, set[tuple[str, bool]], bool]]] = {}
         for concept in CONCEPTS:
             for alternative in raw[concept]:
-                stems = _stems(list(sre_parse.parse(alternative)))
-                self._alternatives.setdefault(concept, []).append((alternative, stems))
-                for stem in stems:
-                    if not stem or stem[0] == " ":
+                parsed = list(sre_parse.parse(alternative))
+                stems = _stems(parsed)
+                self._alternatives.setdefault(concept, []).append(
+                    (alternative, stems, _inside_word(parsed)))
+                for stem, ends in stems:
+                    if not WORD_CHAR.match(stem):
                         raise ValueError(f"lexicon pattern {alternative!r} ({concept}) has "
                                          "no literal first letter; the scanner cannot index it")
-                    words = stem.split(" ")
-                    if len(words) == 1:
-                        self._prefix.setdefault(stem, set()).add(concept)
+                    second = _second_word(stem)
+                    if second is None:
+                        table = self._whole if ends else self._prefix
+                        table.setdefault(stem, set()).add(concept)
                     else:
-                        phrase = " ".join(words[:2])
-                        self._phrase.setdefault(words[0], {}).setdefault(phrase, set()).add(concept)
+                        self._phrase.setdefault(stem[:second[0]], {}).setdefault(
+                            stem[:second[2]], set()).add(concept)
         self._triggers: dict[str, _Trigger] = {}
-        seconds = sorted({stem.split(" ")[1] for stems in self._phrase.values() for stem in stems})
+        seconds = sorted({_second_of(phrase) for phrases in self._phrase.values()
+                          for phrase in phrases})
         if len(seconds) > 64 * _MASK_WORDS:
             raise ValueError(f"the lexicon's phrases have {len(seconds)} different second "
                              f"words; at most {64 * _MASK_WORDS} are supported")
@@ -254,7 +301,7 @@ class Scanner:
         """Where in a passage this word can start a concept (memoised per word)."""
         if word in self._triggers:
             return self._triggers[word]
-        found: set[str] = set()
+        found: set[str] = set(self._whole.get(word, ()))
         for n in range(1, len(word) + 1):
             found |= self._prefix.get(word[:n], set())
         phrases = self._phrase.get(word, {})
@@ -274,30 +321,42 @@ class Scanner:
         if found:
             tails.append(r"\b")
         where = re.compile(re.escape(word) + "(?:" + "|".join(tails) + ")") if phrases else None
-        patterns = {c: self._patterns_at(word, c) for c in set().union(*concepts.values())}
-        steps = {}  # concept -> its step: (index, match length or -1 for 'ask re', pattern)
-        for c, (pattern, local) in patterns.items():
-            m = pattern.match(word) if local else None  # the same at every occurrence
-            steps[c] = (_CONCEPT_INDEX[c], (m.end() if m else 0) if local else -1, pattern)
-        plans = {text: tuple(steps[c] for c in sorted(cs)) for text, cs in concepts.items()}
-        seconds = _bit_set([self._second_bit[stem.split(" ")[1]] for stem in ordered])
-        trigger = _Trigger(where, seconds, plans, plans[word],
-                           tuple(step for step in plans[word] if step[1] < 0))
+        # per concept, its step where a phrase follows, and where none does (at most
+        # occurrences, where a pattern that can only leave the word by a phrase is decided
+        # by the word alone): (index, match length or -1 for 'ask re', pattern)
+        at_phrase, alone = {}, {}
+        for c in set().union(*concepts.values()):
+            pattern, local, gated = self._patterns_at(word, c)
+            m = pattern.match(word) if local or gated else None
+            length = m.end() if m else 0
+            at_phrase[c] = (_CONCEPT_INDEX[c], length if local else -1, pattern)
+            alone[c] = (_CONCEPT_INDEX[c], length if local or gated else -1, pattern)
+        plans = {text: tuple(at_phrase[c] for c in sorted(cs)) for text, cs in concepts.items()}
+        own = plans[word] = tuple(alone[c] for c in sorted(concepts[word]))
+        seconds = _bit_set([self._second_bit[_second_of(stem)] for stem in ordered])
+        trigger = _Trigger(where, seconds, plans, own, tuple(step for step in own if step[1] < 0))
         self._triggers[word] = trigger
         return trigger
 
-    def _patterns_at(self, word: str, concept: str) -> tuple[re.Pattern[str], bool]:
-        """The concept's pattern cut to the alternatives that can start at ``word``, and
-        whether every one of them stays inside a word.
+    def _patterns_at(self, word: str, concept: str) -> tuple[re.Pattern[str], bool, bool]:
+        """The concept's pattern cut to the alternatives that can start at ``word``;
+        whether every one of them stays inside a word; and whether those that can leave
+        it can only do so by a phrase (a stem of two words or more, registered as such).
 
         Same matches there as the whole pattern (the others cannot start at this word,
         and the order of the rest is kept), at a fraction of the cost.
         """
-        kept = [alt for alt, stems in self._alternatives[concept]
-                if any(word.startswith(s) if " " not in s else s.startswith(word + " ")
-                       for s in stems)]
-        local = all(_inside_word(list(sre_parse.parse(alt))) for alt in kept)
-        return _alternation(kept), local
+        kept, local, gated = [], True, True
+        for alternative, stems, inside in self._alternatives[concept]:
+            viable = [(stem, ends) for stem, ends in stems if _viable(stem, ends, word)]
+            if not viable:
+                continue
+            kept.append(alternative)
+            if not inside:
+                local = False
+                gated = gated and all(_second_of(stem) if _second_word(stem) else ends
+                                      for stem, ends in viable)
+        return _alternation(kept), local, gated
 
     def scan(self, texts: Sequence[str]) -> Scans:
         """Concept spans, words and sentences of a batch of passages."""
