@@ -2,8 +2,9 @@
 
 ``python -m pipeline.compare`` trains each candidate on the seed corpus's train
 split, scores it by 5-fold cross-validation grouped by house style on that split and on
-the held-out test split (reviews and styles never trained on), and writes
-``models/default/comparison.json``. The model card says which won and why.
+the held-out test split (reviews and styles never trained on), with review-level 95%
+intervals and each candidate's gap to the default paired on the same resampled reviews,
+and writes ``models/default/comparison.json``. The model card says which won and why.
 """
 
 from __future__ import annotations
@@ -17,13 +18,13 @@ from pathlib import Path
 
 import numpy as np
 
-from pipeline.evaluate import format_report, matrix
+from pipeline.evaluate import format_report, matrix, paired_review_intervals
 from pipeline.formats import read_labelled
 from pipeline.keywords import KeywordCoder
 from pipeline.model import ThemeModel, best_threshold
 from pipeline.modelcard import write_readme
 from pipeline.records import LABELS
-from pipeline.train import CORPUS_PASSAGES, cross_validate, doc_ids_of, evaluate_on
+from pipeline.train import CORPUS_PASSAGES, coding_of, cross_validate, doc_ids_of, evaluate_on
 
 
 class SpacyTextcat:
@@ -91,6 +92,7 @@ CANDIDATES = {
     "the same + review-context stage (default)": ThemeModel,
     "spaCy textcat_multilabel (BOW, from scratch)": SpacyTextcat,
 }
+DEFAULT = "the same + review-context stage (default)"
 
 
 def _refresh_card(folder: Path) -> None:
@@ -118,22 +120,35 @@ def compare(out: Path | None = None, only: Sequence[str] = (), jobs: int = 2) ->
 
     train, test, styles = _seed_splits()
 
-    def run(name: str) -> dict:
+    def run(name: str) -> tuple[dict, np.ndarray]:
         make = CANDIDATES[name]
         cv = cross_validate(train, make, groups=styles)
         model = make().fit([p.text for p in train], matrix([p.labels for p in train]),
                            doc_ids_of(train))
-        held = evaluate_on(model, test)
+        coding = coding_of(model, test)
+        held = evaluate_on(model, test, coding)
         speed = _throughput(model, [p.text for p in test], doc_ids_of(test))
         print(f"== {name}\n" + format_report(held, "held-out test (unseen reviews and styles)")
               + f"\nCV by house style macro-F1 {cv['macro_f1']:.3f}; {speed:,.0f} passages/s",
               flush=True)
-        return {"cv_by_house_style": {k: v for k, v in cv.items() if k != "oof_pred"},
-                "held_out_test": held, "passages_per_second": round(speed)}
+        return ({"cv_by_house_style": {k: v for k, v in cv.items() if k != "oof_pred"},
+                 "held_out_test": held, "passages_per_second": round(speed)}, coding[2])
 
-    names = [n for n in CANDIDATES if not only or any(o in n for o in only)]
-    results = dict(zip(names, Parallel(n_jobs=jobs)(delayed(run)(n) for n in names),
-                       strict=True))
+    # the default always runs: every row's difference from it is paired on its coding
+    names = [n for n in CANDIDATES if not only or n == DEFAULT or any(o in n for o in only)]
+    runs = dict(zip(names, Parallel(n_jobs=jobs)(delayed(run)(n) for n in names),
+                    strict=True))
+    y, docs = matrix([p.labels for p in test]), doc_ids_of(test)
+    default = runs[DEFAULT][0]["held_out_test"]
+    results = {}
+    for name, (row, pred) in runs.items():
+        held = row["held_out_test"]
+        row["held_out_vs_default"] = {
+            "macro_f1": round(held["macro_f1"] - default["macro_f1"], 4),
+            "labels": {lab: round(held["labels"][lab]["f1"] - default["labels"][lab]["f1"], 4)
+                       for lab in LABELS},
+            "intervals": paired_review_intervals(y, runs[DEFAULT][1], pred, docs)}
+        results[name] = row
     if out:
         if only and out.exists():  # a partial run updates its rows, keeping the others
             results = {**json.loads(out.read_text()), **results}

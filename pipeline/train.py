@@ -194,13 +194,22 @@ def format_comparison(comparison: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def evaluate_on(model: Any, passages: Sequence[LabelledPassage]) -> dict[str, Any]:
-    texts = [p.text for p in passages]
+def coding_of(model: Any, passages: Sequence[LabelledPassage]
+              ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Gold labels, scores and decisions (at the model's thresholds) on labelled passages."""
     docs = doc_ids_of(passages)
-    y = matrix([p.labels for p in passages])
-    proba = model.predict_proba(texts, docs)
+    proba = model.predict_proba([p.text for p in passages], docs)
     thresholds = getattr(model, "thresholds_", np.full(len(LABELS), 0.5))
-    pred = proba >= thresholds
+    return matrix([p.labels for p in passages]), proba, proba >= thresholds
+
+
+def evaluate_on(model: Any, passages: Sequence[LabelledPassage],
+                coding: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+                ) -> dict[str, Any]:
+    """Per-label figures, calibration and review-level intervals (of ``coding`` when the
+    caller already has ``coding_of(model, passages)``)."""
+    y, proba, pred = coding if coding is not None else coding_of(model, passages)
+    docs = doc_ids_of(passages)
     result = summarise(y, pred)
     result["reliability"] = reliability(y, proba)
     result["intervals"] = review_intervals(y, pred, docs)

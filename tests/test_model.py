@@ -239,3 +239,23 @@ def test_child_names_are_found_where_the_name_regex_finds_them() -> None:
         pattern = re.compile(r"\b(?:" + "|".join(map(re.escape, names)) + r")\b")
         expected += [int(scans.offsets[i]) + m.start() for m in pattern.finditer(scans.lower[i])]
     assert sorted(found.tolist()) == expected and len(expected) == 5
+
+
+def test_the_card_gives_each_candidates_gap_to_the_default_with_its_paired_interval() -> None:
+    from pipeline.modelcard import _comparison_table
+
+    def row(macro: float, gap: dict | None) -> dict:
+        held = {"macro_f1": macro, "labels": {lab: {"f1": macro} for lab in LABELS},
+                "intervals": {"macro_f1": [macro - 0.02, macro + 0.02]}}
+        return {"held_out_test": held, "cv_by_house_style": {"macro_f1": macro},
+                "passages_per_second": 1000, **({"held_out_vs_default": gap} if gap else {})}
+
+    zero = {"macro_f1": [0.0, 0.0]}
+    table = _comparison_table({
+        "default": row(0.873, {"macro_f1": 0.0, "intervals": zero}),
+        "rival": row(0.847, {"macro_f1": -0.026, "intervals": {"macro_f1": [-0.045, -0.008]}}),
+        "older comparison": row(0.8, None)})
+    lines = {line.split(" | ")[0][2:]: line for line in table.splitlines()[2:]}
+    assert "0.873 (0.853 to 0.893)" in lines["default"]
+    assert "-0.026 (-0.045 to -0.008)" in lines["rival"]
+    assert "+0.000" not in lines["default"] and "(-" not in lines["older comparison"]
