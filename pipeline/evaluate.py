@@ -121,6 +121,21 @@ def reliability(y_true: np.ndarray, scores: np.ndarray, bins: int = 10) -> dict:
     return {"ece": round(float(ece), 4), "table": table}
 
 
+def check_yield(y_true: np.ndarray, y_pred: np.ndarray, flagged: np.ndarray) -> dict:
+    """What reading the "check" flags first is worth: the share of label decisions
+    flagged, the share of all wrong decisions among them, and the error rate in and out."""
+    wrong = np.asarray(y_true, dtype=bool) != np.asarray(y_pred, dtype=bool)
+    flagged = np.asarray(flagged, dtype=bool)
+
+    def rate(part: np.ndarray) -> float:
+        return round(float(part.mean()), 4) if part.size else 0.0
+
+    return {"decisions_flagged": rate(flagged),
+            "errors_flagged": rate(flagged[wrong]),
+            "error_rate_flagged": rate(wrong[flagged]),
+            "error_rate_unflagged": rate(wrong[~flagged])}
+
+
 def format_report(result: dict, title: str = "") -> str:
     ci = result.get("intervals") or {}
     lines = [title] if title else []
@@ -137,6 +152,11 @@ def format_report(result: dict, title: str = "") -> str:
     lines.append(f"{'macro-F1':<24}{result['macro_f1']:>21.3f}{'':>16}"
                  + interval(ci.get("macro_f1")) + f"   (n={result['n_passages']}"
                  + (f", {ci['reviews']} reviews resampled)" if ci else ")"))
+    if check := result.get("check"):
+        lines.append(f"'check' flags: {check['decisions_flagged']:.1%} of label decisions, "
+                     f"holding {check['errors_flagged']:.0%} of the errors (error rate "
+                     f"{check['error_rate_flagged']:.0%} flagged, "
+                     f"{check['error_rate_unflagged']:.1%} not)")
     return "\n".join(lines)
 
 

@@ -282,6 +282,11 @@ class ThemeModel(BaseEstimator):
         Z = review_features(passage, doc_ids)
         return _Scored(vec, scans, Z, self._keep_gate(self.review_.proba_from(Z), vec.bands))
 
+    def near_threshold(self, proba: np.ndarray) -> np.ndarray:
+        """Which decisions are flagged "check": scores within ``check_margin`` of the label's
+        threshold, where the model is least sure."""
+        return np.abs(proba - self.thresholds_) < self.check_margin
+
     def predict_proba(self, texts: Sequence[str], doc_ids: Sequence[str] | None = None,
                       contexts: Sequence[ReviewContext] | None = None,
                       scans: Scans | None = None) -> np.ndarray:
@@ -307,7 +312,7 @@ class ThemeModel(BaseEstimator):
         scored = self._prepare(texts, doc_ids, contexts, scans)
         proba, scans = scored.proba, scored.scans
         decided = proba >= self.thresholds_
-        near = np.abs(proba - self.thresholds_) < self.check_margin
+        near = self.near_threshold(proba)
         explanations = self._explain(scored.vec.X, scored.review_inputs, decided, explain)
         evidence = self._evidence(texts, scans, decided)
         out = []

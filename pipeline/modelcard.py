@@ -82,6 +82,14 @@ def _metrics_table(card: dict[str, Any]) -> str:
     if main and "reliability" in main:
         rows += ["", f"Expected calibration error {main['reliability']['ece']:.3f} "
                      "(reliability table in `card.json`)."]
+    if main and (check := main.get("check")):
+        margin = (card.get("params") or {}).get("check_margin", 0.1)
+        rows += ["", f"The \"check\" flag (a score within {margin:g} of its threshold)"
+                     f" marks {check['decisions_flagged']:.1%} of label "
+                     f"decisions and {check['errors_flagged']:.0%} of the wrong ones: "
+                     f"{check['error_rate_flagged']:.0%} of flagged decisions are wrong, "
+                     f"{check['error_rate_unflagged']:.1%} of the rest. Read flagged "
+                     "passages first."]
     return "\n".join(rows)
 
 

@@ -20,6 +20,7 @@ import numpy as np
 from sklearn.model_selection import GroupKFold
 
 from pipeline.evaluate import (
+    check_yield,
     matrix,
     paired_review_intervals,
     reliability,
@@ -213,6 +214,8 @@ def evaluate_on(model: Any, passages: Sequence[LabelledPassage],
     result = summarise(y, pred)
     result["reliability"] = reliability(y, proba)
     result["intervals"] = review_intervals(y, pred, docs)
+    if hasattr(model, "near_threshold"):
+        result["check"] = check_yield(y, pred, model.near_threshold(proba))
     return result
 
 

@@ -1,10 +1,12 @@
-"""Review-level bootstrap intervals: how sure a held-out figure from a few reviews is."""
+"""Review-level bootstrap intervals (how sure a held-out figure from a few reviews is), and
+what the "check" flags are worth."""
 
 from __future__ import annotations
 
 import numpy as np
 
 from pipeline.evaluate import (
+    check_yield,
     format_report,
     paired_review_intervals,
     review_intervals,
@@ -71,3 +73,17 @@ def test_paired_interval_is_zero_for_the_same_coding_and_positive_for_a_better_o
     # the two separate intervals overlap, although every resample favours the better one
     assert review_intervals(y, better, docs)["macro_f1"][0] < review_intervals(
         y, worse, docs)["macro_f1"][1]
+
+
+def test_check_yield_says_how_many_errors_the_flags_hold() -> None:
+    # 5 passages x 4 labels = 20 decisions; 4 are wrong, 3 of them among the 4 flagged
+    y_true = np.zeros((5, 4), dtype=int)
+    y_pred = y_true.copy()
+    flagged = np.zeros((5, 4), dtype=bool)
+    y_pred[0, 0] = y_pred[1, 1] = y_pred[2, 2] = y_pred[3, 3] = 1
+    flagged[0, 0] = flagged[1, 1] = flagged[2, 2] = flagged[4, 0] = True
+    got = check_yield(y_true, y_pred, flagged)
+    assert got == {"decisions_flagged": 0.2, "errors_flagged": 0.75,
+                   "error_rate_flagged": 0.75, "error_rate_unflagged": 0.0625}
+    assert "holding 75% of the errors" in format_report(
+        {**summarise(y_true, y_pred), "check": got})
