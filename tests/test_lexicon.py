@@ -8,7 +8,7 @@ import re
 import pytest
 
 from pipeline.formats import read_labelled
-from pipeline.lexicon import CONCEPTS, Scanner, _compile, concept_spans, scan_all
+from pipeline.lexicon import CONCEPTS, WORD, Scanner, _compile, concept_spans, scan_all
 from pipeline.train import CORPUS_PASSAGES
 
 TRICKY = [
@@ -72,6 +72,14 @@ def test_tokens_are_scikit_learns_default_tokens_without_accents_by_sentence() -
     assert sentences == [re.findall(r"\b\w\w+\b", s) for s in (
         "theo's key-worker saw him at 9 a.m.", "in year 10.", "he was fine!", "then?", "no")
         if re.findall(r"\b\w\w+\b", s)]
+
+
+def test_words_are_the_runs_of_word_characters_whatever_surrounds_them() -> None:
+    texts = ["Théo's\u2028key_worker\xa0saw\x1chim\u3000at 9\u00b2 a.m.", "lone \ud800 half",
+             "ﬁnal ǅ İstanbul  \t\n", "", "x"]
+    scans = scan_all(texts)
+    tokens = [scans.words[w] for w in scans.token_word]
+    assert tokens == [w for t in texts for w in WORD.findall(t.lower())]
 
 
 def test_evidence_spans_are_offsets_in_the_original_text() -> None:
