@@ -33,12 +33,19 @@ from pipeline.train import CORPUS_PASSAGES, doc_ids_of  # noqa: E402
 
 
 def rate(fn, n: int, repeat: int) -> float:
-    best = float("inf")
+    return rates({"": fn}, n, repeat)[""]
+
+
+def rates(fns: dict, n: int, repeat: int) -> dict:
+    """Best passages/s of each function over ``repeat`` rounds, the functions taking turns
+    within a round: on a noisy machine a slow spell then hits all of them, not one."""
+    best = dict.fromkeys(fns, float("inf"))
     for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - start)
-    return n / best
+        for name, fn in fns.items():
+            start = time.perf_counter()
+            fn()
+            best[name] = min(best[name], time.perf_counter() - start)
+    return {name: n / t for name, t in best.items()}
 
 
 def yardsticks() -> dict:
@@ -57,7 +64,7 @@ def yardsticks() -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--copies", type=int, default=4, help="corpus copies to score")
-    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args()
     passages = read_labelled(CORPUS_PASSAGES)[1]
     texts = [p.text for p in passages] * args.copies
@@ -66,14 +73,17 @@ def main() -> None:
     keyword = KeywordCoder()
     n = len(texts)
     print(f"{n:,} passages ({len(set(docs))} reviews), model {card['model_id']}, one process")
-    base = rate(lambda: keyword.predict_proba(texts), n, args.repeat)
-    proba = rate(lambda: model.predict_proba(texts, docs), n, args.repeat)
-    code = rate(lambda: model.code(texts, docs), n, args.repeat)
     reviews: dict[str, list[str]] = {}
     for text, doc in zip(texts, docs, strict=True):
         reviews.setdefault(doc, []).append(text)
-    per_review = rate(lambda: [model.code(ts, [d] * len(ts)) for d, ts in reviews.items()],
-                      n, args.repeat)
+    measured = rates({
+        "base": lambda: keyword.predict_proba(texts),
+        "proba": lambda: model.predict_proba(texts, docs),
+        "code": lambda: model.code(texts, docs),
+        "per_review": lambda: [model.code(ts, [d] * len(ts)) for d, ts in reviews.items()],
+    }, n, args.repeat)
+    base, proba, code, per_review = (measured[k] for k in ("base", "proba", "code",
+                                                           "per_review"))
     print(f"{'keyword coder (baseline)':<34}{base:>10,.0f} passages/s   1.00x")
     print(f"{'ThemeModel.predict_proba':<34}{proba:>10,.0f} passages/s   {proba / base:.2f}x")
     print(f"{'ThemeModel.code (with evidence)':<34}{code:>10,.0f} passages/s   {code / base:.2f}x")
