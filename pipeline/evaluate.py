@@ -136,6 +136,18 @@ def check_yield(y_true: np.ndarray, y_pred: np.ndarray, flagged: np.ndarray) -> 
             "error_rate_unflagged": rate(wrong[~flagged])}
 
 
+CHECK_MARGINS = (0.05, 0.1, 0.2, 0.3)
+
+
+def check_curve(y_true: np.ndarray, proba: np.ndarray, thresholds: np.ndarray,
+                margins: Sequence[float] = CHECK_MARGINS) -> list[dict]:
+    """``check_yield`` at several margins around the thresholds: how much reading finds how
+    many of the errors, for a researcher choosing how wide a band to check by hand."""
+    pred = proba >= thresholds
+    return [{"margin": m, **check_yield(y_true, pred, np.abs(proba - thresholds) < m)}
+            for m in margins]
+
+
 def format_report(result: dict, title: str = "") -> str:
     ci = result.get("intervals") or {}
     lines = [title] if title else []

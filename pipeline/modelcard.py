@@ -90,6 +90,12 @@ def _metrics_table(card: dict[str, Any]) -> str:
                      f"{check['error_rate_flagged']:.0%} of flagged decisions are wrong, "
                      f"{check['error_rate_unflagged']:.1%} of the rest. Read flagged "
                      "passages first."]
+        wider = [c for c in main.get("check_curve", []) if c["margin"] > margin]
+        if wider:
+            rows[-1] += (" A wider band around the thresholds (from the scores): "
+                         + "; ".join(f"{c['margin']:g} marks {c['decisions_flagged']:.1%} "
+                                     f"and holds {c['errors_flagged']:.0%} of the errors"
+                                     for c in wider) + ".")
     return "\n".join(rows)
 
 

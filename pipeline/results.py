@@ -111,6 +111,22 @@ class Results:
         return (f"Results({len(self.manifests)} run(s): {len(self.documents)} documents, "
                 f"{len(self.passages)} passages, {len(self.errors)} errors)")
 
+    def near_threshold(self, margin: float) -> pd.Series:
+        """Passages with a label's score within ``margin`` of that label's threshold in the
+        model that coded their run: a wider (or narrower) "check" band than the model's
+        own. The model card says what share of the errors each band held on held-out
+        reviews (for the default, 0.2 marks about 9% of decisions and holds about half)."""
+        near = pd.Series(False, index=self.passages.index)
+        for run, rows in self.passages.groupby("run").groups.items():
+            thresholds = (self.manifests.get(run, {}).get("model") or {}).get("thresholds")
+            if not thresholds:
+                raise ValueError(f"{run}: its manifest.json has no model thresholds (written "
+                                 "by an earlier cspr); code it again to record them")
+            part = self.passages.loc[rows]
+            for label, threshold in thresholds.items():
+                near[rows] |= (part[f"score_{label}"] - threshold).abs() < margin
+        return near
+
 
 PASSAGE_COLUMNS = ("run", "doc_id", "passage_id", "source", "page", "page_end", "para_no",
                    "section", "kind", "text", "labels", *LABELS,

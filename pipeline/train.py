@@ -20,6 +20,7 @@ import numpy as np
 from sklearn.model_selection import GroupKFold
 
 from pipeline.evaluate import (
+    check_curve,
     check_yield,
     matrix,
     paired_review_intervals,
@@ -216,6 +217,7 @@ def evaluate_on(model: Any, passages: Sequence[LabelledPassage],
     result["intervals"] = review_intervals(y, pred, docs)
     if hasattr(model, "near_threshold"):
         result["check"] = check_yield(y, pred, model.near_threshold(proba))
+        result["check_curve"] = check_curve(y, proba, model.thresholds_)
     return result
 
 

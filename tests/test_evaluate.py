@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from pipeline.evaluate import (
+    check_curve,
     check_yield,
     format_report,
     paired_review_intervals,
@@ -87,3 +88,20 @@ def test_check_yield_says_how_many_errors_the_flags_hold() -> None:
                    "error_rate_flagged": 0.75, "error_rate_unflagged": 0.0625}
     assert "holding 75% of the errors" in format_report(
         {**summarise(y_true, y_pred), "check": got})
+
+
+def test_a_wider_check_band_flags_more_and_holds_more_errors() -> None:
+    rng = np.random.default_rng(0)
+    proba = rng.random((400, 4))
+    thresholds = np.array([0.3, 0.4, 0.5, 0.6])
+    # truth agrees with the scores far from the thresholds, and is a coin toss near them
+    y_true = np.where(np.abs(proba - thresholds) < 0.15, rng.random((400, 4)) < 0.5,
+                      proba >= thresholds)
+    curve = check_curve(y_true, proba, thresholds)
+    assert [c["margin"] for c in curve] == [0.05, 0.1, 0.2, 0.3]
+    flagged = [c["decisions_flagged"] for c in curve]
+    held = [c["errors_flagged"] for c in curve]
+    assert flagged == sorted(flagged) and held == sorted(held)
+    assert held[2] == 1.0  # every error lies within 0.15 of a threshold
+    assert curve[1] == {"margin": 0.1, **check_yield(
+        y_true, proba >= thresholds, np.abs(proba - thresholds) < 0.1)}

@@ -149,3 +149,31 @@ def test_a_folder_that_is_not_a_run_is_named(tmp_path: Path) -> None:
         load_results(tmp_path)
     with pytest.raises(FileNotFoundError, match="no such run folder"):
         load_results(tmp_path / "missing")
+
+
+def test_a_wider_check_band_comes_from_each_runs_own_thresholds(tmp_path: Path) -> None:
+    passages = [make_passage("a", 0, "Far below every threshold."),
+                make_passage("a", 1, "Near one threshold.", check=["missed_opportunity"]),
+                make_passage("a", 2, "Given the label.", ["missed_opportunity"])]
+    passages[0]["scores"]["child_mental_health"] = 0.28   # 0.12 below its threshold
+    first = write_run(tmp_path / "first", passages)
+    second = write_run(tmp_path / "second", passages)
+    for folder, mo in ((first, 0.5), (second, 0.85)):
+        manifest = json.loads((folder / "manifest.json").read_text())
+        manifest["model"]["thresholds"] = {lab: 0.4 for lab in LABELS} | {
+            "missed_opportunity": mo}
+        (folder / "manifest.json").write_text(json.dumps(manifest))
+    res = load_results([first, second])
+    by_run = res.passages.assign(near=res.near_threshold(0.1)).groupby("run")["near"]
+    # missed_opportunity's 0.45 is near the first run's 0.5, its 0.9 near the second's 0.85
+    assert by_run.apply(list).to_dict() == {str(first): [False, True, False],
+                                            str(second): [False, False, True]}
+    # 0.2 also takes in the 0.28 below 0.4
+    assert res.near_threshold(0.2).tolist() == [True, True, False, True, False, True]
+    assert not res.near_threshold(0.01).any()
+
+
+def test_a_wider_check_band_needs_a_run_that_recorded_its_thresholds(tmp_path: Path) -> None:
+    res = load_results(write_run(tmp_path / "old", [make_passage("a", 0, "Text.")]))
+    with pytest.raises(ValueError, match="no model thresholds"):
+        res.near_threshold(0.2)
