@@ -83,7 +83,7 @@ def main() -> None:
             lambda: [model.code(ts, [d] * len(ts)) for d, ts in reviews.items()],
     }
     # each timing takes turns with its own baseline run: in shared rounds, the code()
-    # runs slowed the predict_proba after them by 10-15% on the 2-core test machine
+    # runs slowed the predict_proba after them by roughly 10-20% on the 2-core test machine
     rows = [rates({"base": lambda: keyword.predict_proba(texts), name: fn}, n, args.repeat)
             for name, fn in timed.items()]
     base = max(r["base"] for r in rows)
