@@ -47,6 +47,7 @@ from pipeline.cache import (
     extractor_fingerprint,
     predict_namespace,
 )
+from pipeline.classify import recheck, valid_margin
 from pipeline.context import review_context, review_contexts
 from pipeline.discover import discover_entries, display_path, make_doc_id, path_error
 from pipeline.extract import ExtractionError, extract
@@ -387,12 +388,16 @@ def run(inputs: Iterable[str | Path], out_dir: str | Path,
         model_dir: str | Path | None = None, *, jobs: int | None = None,
         cache_dir: str | Path | None = None, use_cache: bool = True, resume: bool = False,
         timeout: float | None = DEFAULT_TIMEOUT, backend: str = "loky",
-        scheduler: str | None = None, progress: bool | None = None) -> RunSummary:
+        scheduler: str | None = None, progress: bool | None = None,
+        check_margin: float | None = None) -> RunSummary:
     """Code every PDF under ``inputs`` into ``out_dir``; see the module docstring.
 
     ``use_cache=False`` keeps per-document results only in ``out_dir/.parts`` for
     resuming and removes them when the run completes. ``resume=True`` keeps those
     parts; with the cache on, finished documents are reused either way.
+    ``check_margin`` sets how near a threshold a score must be to be listed in a
+    passage's ``check`` (default: the model's own); it is applied to the recorded scores
+    as the passages are written, so cached codings serve any margin.
     """
     start = time.perf_counter()
     out = Path(out_dir)
@@ -406,6 +411,10 @@ def run(inputs: Iterable[str | Path], out_dir: str | Path,
     model_dir = Path(model_dir) if model_dir else DEFAULT_MODEL_DIR
     card = verify_model(model_dir)
     model_sha = card["artefacts"][ARTEFACT]
+    model_margin = (card.get("params") or {}).get("check_margin")
+    margin = model_margin if check_margin is None else valid_margin(check_margin)
+    thresholds = card.get("thresholds") or {}
+    recheck_needed = margin != model_margin and bool(thresholds)
     if use_cache:
         cache_root = Path(cache_dir) if cache_dir else out / ".cache"
     else:
@@ -416,7 +425,8 @@ def run(inputs: Iterable[str | Path], out_dir: str | Path,
     _write_state(out, {"inputs": inputs, "model_dir": str(model_dir), "jobs": jobs,
                        "cache_dir": str(cache_root) if use_cache else None,
                        "use_cache": use_cache, "timeout": timeout, "backend": backend,
-                       "scheduler": scheduler, "complete": False})
+                       "scheduler": scheduler, "check_margin": check_margin,
+                       "complete": False})
 
     efp, cfp = extractor_fingerprint(), classifier_fingerprint()
     ns_extract, ns_predict = extract_namespace(efp), predict_namespace(efp, cfp, model_sha)
@@ -531,6 +541,9 @@ def run(inputs: Iterable[str | Path], out_dir: str | Path,
                 blob = b"".join(_dumps_line({**_relabel(rec, meta["doc_id"], doc_id, source),
                                              "model": model_id})
                                 for rec in map(json.loads, blob.splitlines()))
+            if recheck_needed:
+                blob = b"".join(_dumps_line(recheck(rec, thresholds, margin))
+                                for rec in map(json.loads, blob.splitlines()))
             fh.write(blob)
             summary.passages += meta["passages"]
             summary.pages += meta["pages"]
@@ -558,7 +571,7 @@ def run(inputs: Iterable[str | Path], out_dir: str | Path,
         "versions": library_versions(),
         "model": {"model_id": card.get("model_id"), "sha256": card["artefacts"],
                   "dir": display_path(model_dir), "thresholds": card.get("thresholds"),
-                  "check_margin": (card.get("params") or {}).get("check_margin")},
+                  "check_margin": margin},
         "inputs": [display_path(i) for i in inputs],
         "counts": {"documents": summary.documents, "failed": summary.failed,
                    "unique_files": len(first_path), "pages": summary.pages,
@@ -625,7 +638,8 @@ def resume_options(out_dir: str | Path) -> dict[str, Any]:
     return {"inputs": state["inputs"], "model_dir": state.get("model_dir"),
             "jobs": state.get("jobs"), "cache_dir": state.get("cache_dir"),
             "use_cache": state.get("use_cache", True), "timeout": state.get("timeout"),
-            "backend": state.get("backend", "loky"), "scheduler": state.get("scheduler")}
+            "backend": state.get("backend", "loky"), "scheduler": state.get("scheduler"),
+            "check_margin": state.get("check_margin")}
 
 
 __all__ = ["DEFAULT_TIMEOUT", "RunSummary", "Task", "display_path", "process_task",

@@ -14,12 +14,18 @@ from pipeline.records import LABELS
 LABEL_HELP = ", ".join(LABELS)
 
 
+CHECK_HELP = ("list a label in a passage's 'check' when its score is within this distance "
+              "of the label's threshold (default: the model's, 0.1 for the default model; its "
+              "card says how many of the errors each band held: 0.2 about half)")
+
+
 def _cmd_run(args: argparse.Namespace) -> int:
     from pipeline.batch import DEFAULT_TIMEOUT, display_path, resume_options, run
 
     given = {"inputs": args.inputs or None, "model_dir": args.model, "jobs": args.jobs,
              "cache_dir": args.cache, "use_cache": args.use_cache, "timeout": args.timeout,
-             "backend": args.backend, "scheduler": args.scheduler}
+             "backend": args.backend, "scheduler": args.scheduler,
+             "check_margin": args.check_margin}
     defaults = {"use_cache": True, "timeout": DEFAULT_TIMEOUT, "backend": "loky"}
     if args.resume:  # what was not given again is taken from the interrupted run
         defaults = resume_options(args.out)
@@ -43,7 +49,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
 def _cmd_classify(args: argparse.Namespace) -> int:
     from pipeline.classify import classify_file
 
-    n = classify_file(args.passages, args.out, model_dir=args.model)
+    n = classify_file(args.passages, args.out, model_dir=args.model,
+                      check_margin=args.check_margin)
     print(f"{n} passages coded -> {args.out}")
     return 0
 
@@ -251,6 +258,7 @@ def build_parser() -> argparse.ArgumentParser:
                    "cluster (needs --scheduler and the inputs on a filesystem it shares)")
     p.add_argument("--scheduler", metavar="ADDRESS",
                    help="dask scheduler address for --backend dask, e.g. tcp://10.0.0.5:8786")
+    p.add_argument("--check-margin", type=float, metavar="M", help=CHECK_HELP)
     p.set_defaults(func=_cmd_run)
 
     p = sub.add_parser(
@@ -261,6 +269,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("passages", metavar="PASSAGES.jsonl")
     p.add_argument("--out", required=True, metavar="PREDICTIONS.jsonl")
     p.add_argument("--model", metavar="DIR", help="model folder (default: models/default)")
+    p.add_argument("--check-margin", type=float, metavar="M", help=CHECK_HELP)
     p.set_defaults(func=_cmd_classify)
 
     p = sub.add_parser(

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from pipeline.batch import resume_options
 from pipeline.cli import build_parser, main
 from pipeline.records import LABELS
 
@@ -105,3 +106,40 @@ def test_library_api_gives_what_the_command_gives(sample_run: Path, tmp_path: Pa
         (p["passage_id"], p["labels"]) for p in cli]
     model, card = pipeline.load_model()
     assert card["model_id"] == cli[0]["model"]
+
+
+def test_a_wider_check_margin_lists_more_labels_to_check(sample_run: Path,
+                                                         tmp_path: Path) -> None:
+    """The codes stay; only 'check' widens, worked out from each passage's scores, and the
+    cached codings of the first run serve the second."""
+    wide = tmp_path / "wide"
+    assert main(["run", str(SAMPLES), "--out", str(wide), "--cache", str(sample_run / ".cache"),
+                 "--check-margin", "0.3"]) == 0
+    narrow, widened = _jsonl(sample_run / "passages.jsonl"), _jsonl(wide / "passages.jsonl")
+    manifest = json.loads((wide / "manifest.json").read_text())
+    thresholds = manifest["model"]["thresholds"]
+    assert manifest["model"]["check_margin"] == 0.3
+    assert manifest["cache"]["documents_computed"] == 0
+    assert [p["labels"] for p in widened] == [p["labels"] for p in narrow]
+    for n, w in zip(narrow, widened, strict=True):
+        assert set(n["check"]) <= set(w["check"])
+        assert w["check"] == [lab for lab in LABELS
+                              if abs(w["scores"][lab] - thresholds[lab]) < 0.3]
+    assert sum(map(len, (w["check"] for w in widened))) > sum(map(len, (n["check"]
+                                                                        for n in narrow)))
+    assert resume_options(wide)["check_margin"] == 0.3, "--resume keeps the margin"
+
+
+def test_classify_takes_a_check_margin_and_refuses_a_meaningless_one(tmp_path: Path,
+                                                                    capsys) -> None:
+    src = tmp_path / "in.jsonl"
+    src.write_text(json.dumps({"text": "The mother said she had felt low since the baby was "
+                                       "born and the health visitor noted it.",
+                               "doc_id": "a"}) + "\n")
+    for margin, out in (("1", tmp_path / "all.jsonl"), ("0", tmp_path / "none.jsonl")):
+        assert main(["classify", str(src), "--out", str(out), "--check-margin", margin]) == 0
+    assert _jsonl(tmp_path / "all.jsonl")[0]["check"] == list(LABELS)
+    assert _jsonl(tmp_path / "none.jsonl")[0]["check"] == []
+    assert main(["classify", str(src), "--out", str(tmp_path / "x.jsonl"),
+                 "--check-margin", "1.5"]) == 2
+    assert "between 0 and 1" in capsys.readouterr().err
