@@ -537,13 +537,16 @@ def run(inputs: Iterable[str | Path], out_dir: str | Path,
                 documents.append({**base, "title": None, "pages": None, "passages": 0,
                                   "status": kind, "label_counts": {}})
                 continue
-            if (meta["doc_id"], meta["source"], meta["model_id"]) != (doc_id, source, model_id):
-                blob = b"".join(_dumps_line({**_relabel(rec, meta["doc_id"], doc_id, source),
-                                             "model": model_id})
-                                for rec in map(json.loads, blob.splitlines()))
-            if recheck_needed:
-                blob = b"".join(_dumps_line(recheck(rec, thresholds, margin))
-                                for rec in map(json.loads, blob.splitlines()))
+            relabel = (meta["doc_id"], meta["source"], meta["model_id"]) != (doc_id, source,
+                                                                              model_id)
+            if relabel or recheck_needed:  # rewrite the cached records in one pass
+                records = map(json.loads, blob.splitlines())
+                if relabel:
+                    records = ({**_relabel(rec, meta["doc_id"], doc_id, source),
+                                "model": model_id} for rec in records)
+                if recheck_needed:
+                    records = (recheck(rec, thresholds, margin) for rec in records)
+                blob = b"".join(map(_dumps_line, records))
             fh.write(blob)
             summary.passages += meta["passages"]
             summary.pages += meta["pages"]

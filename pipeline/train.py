@@ -201,8 +201,7 @@ def coding_of(model: Any, passages: Sequence[LabelledPassage]
     """Gold labels, scores and decisions (at the model's thresholds) on labelled passages."""
     docs = doc_ids_of(passages)
     proba = model.predict_proba([p.text for p in passages], docs)
-    thresholds = getattr(model, "thresholds_", np.full(len(LABELS), 0.5))
-    return matrix([p.labels for p in passages]), proba, proba >= thresholds
+    return matrix([p.labels for p in passages]), proba, proba >= _thresholds(model)
 
 
 def evaluate_on(model: Any, passages: Sequence[LabelledPassage],
