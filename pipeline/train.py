@@ -224,6 +224,14 @@ def _public(result: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in result.items() if k not in ("oof_pred", "baseline_pred")}
 
 
+def unseen_styles(train: Sequence[LabelledPassage],
+                  test: Sequence[LabelledPassage]) -> list[LabelledPassage]:
+    """Test passages in house styles (``meta["style"]``) no training passage has: the
+    strictest held-out figure, as a new partnership's reviews would be."""
+    seen = {p.meta.get("style") for p in train}
+    return [p for p in test if p.meta.get("style") and p.meta["style"] not in seen]
+
+
 def fit_model(passages: Sequence[LabelledPassage], **params: Any) -> ThemeModel:
     return ThemeModel(**params).fit([p.text for p in passages],
                                     matrix([p.labels for p in passages]), doc_ids_of(passages))
@@ -264,6 +272,10 @@ def train_and_save(train: Sequence[LabelledPassage], out_dir: str | Path, *,
     if test:
         metrics["held_out_test"] = evaluate_on(model, test)
         metrics["keyword_held_out_test"] = evaluate_on(KeywordCoder(), test)
+        unseen = unseen_styles(train, test)
+        if unseen and len(unseen) < len(test):
+            metrics["held_out_unseen_styles"] = evaluate_on(model, unseen)
+            metrics["keyword_held_out_unseen_styles"] = evaluate_on(KeywordCoder(), unseen)
     card = {
         "model_id": model.model_id,
         "kind": "ThemeModel",

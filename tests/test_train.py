@@ -196,3 +196,24 @@ def test_a_model_this_code_cannot_run_is_not_compared_but_training_goes_on(tmp_p
                           log=messages.append)
     assert "comparison" not in card["metrics"] and "cv_by_review" in card["metrics"]
     assert any("cannot score passages" in m for m in messages)
+
+
+def test_held_out_styles_never_trained_on_are_scored_on_their_own(tmp_path: Path) -> None:
+    """The targets are set on reviews in house styles the model never saw: the card scores
+    those test passages apart from test reviews in familiar styles."""
+    train = _seed_subset(6)
+    test = [p for p in read_labelled(CORPUS_PASSAGES)[1] if p.meta.get("split") == "test"]
+    seen = {p.meta["style"] for p in train}
+    unseen = [p for p in test if p.meta["style"] not in seen]
+    assert 0 < len(unseen) < len(test)
+    card = train_and_save(train, tmp_path / "m", test=test, params=FAST, cv=False,
+                          log=lambda _m: None)
+    metrics = card["metrics"]
+    assert metrics["held_out_test"]["n_passages"] == len(test)
+    assert metrics["held_out_unseen_styles"]["n_passages"] == len(unseen)
+    assert metrics["held_out_unseen_styles"] == evaluate_on(load_model(tmp_path / "m")[0], unseen)
+    assert metrics["keyword_held_out_unseen_styles"]["n_passages"] == len(unseen)
+    readme = (tmp_path / "m" / "README.md").read_text(encoding="utf-8")
+    figure = f"{metrics['held_out_unseen_styles']['macro_f1']:.3f}"
+    assert f"house styles never trained on ({len({p.doc_id for p in unseen})} reviews" in readme
+    assert f"macro-F1 {figure} is short of" in readme  # targets judged on the strictest split
