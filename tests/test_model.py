@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import random
 import re
 
 import numpy as np
@@ -279,8 +280,6 @@ def _footnote_digits(text: str, rng, rate: float) -> str:
 def test_coding_survives_text_layer_quirks_real_reviews_have(model, quirk) -> None:
     """Held-out reviews with 3% of word joins lost, or footnote digits glued to 3% of
     words, are coded nearly as well as clean text (measured: -0.007 and +0.001 macro-F1)."""
-    import random
-
     from pipeline.formats import read_labelled
     from pipeline.train import CORPUS_PASSAGES, evaluate_on
 
