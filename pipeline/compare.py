@@ -18,13 +18,20 @@ from pathlib import Path
 
 import numpy as np
 
-from pipeline.evaluate import format_report, matrix, paired_review_intervals
+from pipeline.evaluate import format_report, matrix
 from pipeline.formats import read_labelled
 from pipeline.keywords import KeywordCoder
 from pipeline.model import ThemeModel, best_threshold
 from pipeline.modelcard import write_readme
 from pipeline.records import LABELS
-from pipeline.train import CORPUS_PASSAGES, coding_of, cross_validate, doc_ids_of, evaluate_on
+from pipeline.train import (
+    CORPUS_PASSAGES,
+    coding_of,
+    compare_predictions,
+    cross_validate,
+    doc_ids_of,
+    evaluate_on,
+)
 
 
 class SpacyTextcat:
@@ -139,16 +146,10 @@ def compare(out: Path | None = None, only: Sequence[str] = (), jobs: int = 2) ->
     runs = dict(zip(names, Parallel(n_jobs=jobs)(delayed(run)(n) for n in names),
                     strict=True))
     y, docs = matrix([p.labels for p in test]), doc_ids_of(test)
-    default = runs[DEFAULT][0]["held_out_test"]
-    results = {}
-    for name, (row, pred) in runs.items():
-        held = row["held_out_test"]
-        row["held_out_vs_default"] = {
-            "macro_f1": round(held["macro_f1"] - default["macro_f1"], 4),
-            "labels": {lab: round(held["labels"][lab]["f1"] - default["labels"][lab]["f1"], 4)
-                       for lab in LABELS},
-            "intervals": paired_review_intervals(y, runs[DEFAULT][1], pred, docs)}
-        results[name] = row
+    default_pred = runs[DEFAULT][1]
+    results = {name: {**row, "held_out_vs_default": compare_predictions(y, pred, default_pred,
+                                                                        docs)}
+               for name, (row, pred) in runs.items()}
     if out:
         if only and out.exists():  # a partial run updates its rows, keeping the others
             results = {**json.loads(out.read_text()), **results}

@@ -126,11 +126,11 @@ def _comparison_table(comparison: dict[str, Any]) -> str:
 def _difference(row: dict[str, Any]) -> str:
     """The row's held-out macro-F1 gap to the default, with its paired interval; blank for
     the default itself and for comparisons written before the gap was recorded."""
-    gap = row.get("held_out_vs_default") or {}
-    bounds = (gap.get("intervals") or {}).get("macro_f1")
+    gap = (row.get("held_out_vs_default") or {}).get("macro_f1") or {}
+    bounds = gap.get("delta_interval")
     if not bounds or bounds == [0.0, 0.0]:
         return ""
-    return f"{gap['macro_f1']:+.3f} ({bounds[0]:+.3f} to {bounds[1]:+.3f})"
+    return f"{gap['delta']:+.3f} ({bounds[0]:+.3f} to {bounds[1]:+.3f})"
 
 
 def _selection_table(selection: dict[str, Any]) -> str:

@@ -254,10 +254,10 @@ def test_the_card_gives_each_candidates_gap_to_the_default_with_its_paired_inter
         return {"held_out_test": held, "cv_by_house_style": {"macro_f1": macro},
                 "passages_per_second": 1000, **({"held_out_vs_default": gap} if gap else {})}
 
-    zero = {"macro_f1": [0.0, 0.0]}
     table = _comparison_table({
-        "default": row(0.873, {"macro_f1": 0.0, "intervals": zero}),
-        "rival": row(0.847, {"macro_f1": -0.026, "intervals": {"macro_f1": [-0.045, -0.008]}}),
+        "default": row(0.873, {"macro_f1": {"delta": 0.0, "delta_interval": [0.0, 0.0]}}),
+        "rival": row(0.847, {"macro_f1": {"delta": -0.026,
+                                          "delta_interval": [-0.045, -0.008]}}),
         "older comparison": row(0.8, None)})
     lines = {line.split(" | ")[0][2:]: line for line in table.splitlines()[2:]}
     assert "0.873 (0.853 to 0.893)" in lines["default"]
