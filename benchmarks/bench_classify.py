@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import time
 
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
@@ -23,6 +22,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer  # noqa: E402
 from sklearn.linear_model import LogisticRegression  # noqa: E402
 from sklearn.multiclass import OneVsRestClassifier  # noqa: E402
 from sklearn.pipeline import make_pipeline, make_union  # noqa: E402
+from timing import rates  # noqa: E402  (benchmarks/timing.py, beside this script)
 
 from pipeline.evaluate import matrix  # noqa: E402
 from pipeline.formats import read_labelled  # noqa: E402
@@ -34,18 +34,6 @@ from pipeline.train import CORPUS_PASSAGES, doc_ids_of  # noqa: E402
 
 def rate(fn, n: int, repeat: int) -> float:
     return rates({"": fn}, n, repeat)[""]
-
-
-def rates(fns: dict, n: int, repeat: int) -> dict:
-    """Best passages/s of each function over ``repeat`` rounds, the functions taking turns
-    within a round: on a noisy machine a slow spell then hits all of them, not one."""
-    best = dict.fromkeys(fns, float("inf"))
-    for _ in range(repeat):
-        for name, fn in fns.items():
-            start = time.perf_counter()
-            fn()
-            best[name] = min(best[name], time.perf_counter() - start)
-    return {name: n / t for name, t in best.items()}
 
 
 def yardsticks() -> dict:

@@ -12,7 +12,8 @@ checks that both found the same concept spans.
 from __future__ import annotations
 
 import argparse
-import time
+
+from timing import rates  # benchmarks/timing.py, beside this script
 
 from pipeline.formats import read_labelled
 from pipeline.lexicon import CONCEPTS, WORD, Scanner, _compile
@@ -43,20 +44,13 @@ def main() -> None:
         scans = scanner.scan(texts)
         return [scans.spans(i) for i in range(len(texts))]
 
-    best = {"regular expressions": float("inf"), "Scanner.scan": float("inf")}
-    results: dict[str, list] = {}
-    for _ in range(args.repeat):
-        for name, fn in (("regular expressions", baseline), ("Scanner.scan", scan)):
-            start = time.perf_counter()
-            results[name] = fn()
-            best[name] = min(best[name], time.perf_counter() - start)
     n = len(texts)
-    base = n / best["regular expressions"]
+    found = rates({"regular expressions": baseline, "Scanner.scan": scan}, n, args.repeat)
+    base = found["regular expressions"]
     print(f"{n:,} passages, {len(CONCEPTS)} concepts, one process")
-    for name, seconds in best.items():
-        rate = n / seconds
+    for name, rate in found.items():
         print(f"{name:<22}{rate:>10,.0f} passages/s   {rate / base:.2f}x")
-    same = results["regular expressions"] == results["Scanner.scan"]
+    same = baseline() == scan()
     print("same concept spans:", "yes" if same else "NO")
     if not same:
         raise SystemExit(1)
